@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """People who log in, and their API tokens."""
+
+    name = "backcast.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"

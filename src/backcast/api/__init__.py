@@ -1,0 +1,5 @@
+"""The JSON API under /api/v1/ (django-ninja): parse, call a service, return."""
+
+from backcast.api.app import api
+
+__all__ = ["api"]

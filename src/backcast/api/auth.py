@@ -1,0 +1,37 @@
+"""API authentication: a session cookie (with CSRF on writes) or ``Authorization: Bearer TOKEN``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from backcast.services.tokens import authenticate_token
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class TokenAuth(HttpBearer):
+    """Bearer tokens created with ``backcast token create`` or on the tokens page."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = authenticate_token(token)
+        if found is None:
+            return None
+        if found.scope == "read" and request.method not in SAFE_METHODS:
+            raise PermissionDenied("this token is read-only")
+        request.user = found.user
+        return found.user
+
+
+class ActiveSessionAuth(SessionAuth):
+    """Django's session, for the browser's own calls; only active users."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+AUTH = [TokenAuth(), ActiveSessionAuth()]

@@ -1,0 +1,83 @@
+"""Organisations the caller belongs to, their teams and members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from backcast.api.schemas import (
+    Created,
+    Error,
+    MemberIn,
+    MemberOut,
+    OrganizationOut,
+    TeamIn,
+    TeamOut,
+)
+from backcast.organizations.models import Membership, Organization, Team
+from backcast.organizations.tenancy import Action, get_for, user_pk
+from backcast.services import organizations as org_services
+
+router = Router(tags=["organizations"])
+ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
+
+
+def org_out(membership: Membership) -> OrganizationOut:
+    org = membership.organization
+    return OrganizationOut(
+        id=org.pk, name=org.name, slug=org.slug, timezone=org.timezone, role=membership.role
+    )
+
+
+@router.get("", response=list[OrganizationOut], summary="Organisations you belong to")
+@paginate(LimitOffsetPagination)
+def list_organizations(request: HttpRequest) -> list[OrganizationOut]:
+    memberships = Membership.objects.restrict(request.user).filter(user_id=user_pk(request.user))
+    return [org_out(m) for m in memberships.select_related("organization").order_by("organization__name")]
+
+
+@router.get("/{slug}", response={200: OrganizationOut, **ERRORS}, summary="One organisation")
+def get_organization(request: HttpRequest, slug: str) -> OrganizationOut:
+    org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
+    membership = Membership.objects.get(organization=org, user_id=user_pk(request.user))
+    return org_out(membership)
+
+
+@router.get("/{slug}/teams", response={200: list[TeamOut], **ERRORS}, summary="Teams of an organisation")
+@paginate(LimitOffsetPagination)
+def list_teams(request: HttpRequest, slug: str) -> QuerySet[Team] | list[TeamOut]:
+    org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
+    teams = Team.objects.restrict(request.user).filter(organization=org).prefetch_related("members")
+    return [
+        TeamOut(id=t.pk, name=t.name, slug=t.slug, members=[u.email for u in t.members.all()]) for t in teams
+    ]
+
+
+@router.post("/{slug}/teams", response={201: Created, **ERRORS}, summary="Create a team (admins)")
+def create_team(request: HttpRequest, slug: str, payload: TeamIn) -> Status[Created]:
+    team = org_services.create_team(request.user, slug, payload.name)
+    return Status(201, Created(id=team.pk))
+
+
+@router.get("/{slug}/members", response={200: list[MemberOut], **ERRORS}, summary="Members and their roles")
+@paginate(LimitOffsetPagination)
+def list_members(request: HttpRequest, slug: str) -> list[MemberOut]:
+    org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
+    memberships = Membership.objects.restrict(request.user).filter(organization=org).select_related("user")
+    return [
+        MemberOut(email=m.user.email, name=m.user.name, role=m.role, joined=m.created_at) for m in memberships
+    ]
+
+
+@router.put(
+    "/{slug}/members",
+    response={200: MemberOut, **ERRORS},
+    summary="Add a member or set a role (admins)",
+)
+def set_member(request: HttpRequest, slug: str, payload: MemberIn) -> MemberOut:
+    m = org_services.add_member(request.user, slug, payload.email, payload.role)
+    return MemberOut(email=m.user.email, name=m.user.name, role=m.role, joined=m.created_at)

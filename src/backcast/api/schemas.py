@@ -1,0 +1,56 @@
+"""Request and response shapes of the API (kept apart from the models they describe)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import Field
+
+
+class Error(Schema):
+    """Every 4xx answers with a message, and the field at fault when there is one."""
+
+    detail: str
+    field: str | None = None
+
+
+class Me(Schema):
+    id: int
+    email: str
+    name: str
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    slug: str
+    timezone: str
+    role: str = Field(description="The caller's role in this organisation")
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    slug: str
+    members: list[str] = Field(description="E-mail addresses of the team's members")
+
+
+class TeamIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+
+
+class MemberOut(Schema):
+    email: str
+    name: str
+    role: str
+    joined: datetime
+
+
+class MemberIn(Schema):
+    email: str
+    role: str
+
+
+class Created(Schema):
+    id: int

@@ -1,0 +1,221 @@
+"""Configuration read from the environment, with safe defaults for a single-user local run.
+
+Everything here is a pure function of an environment mapping, so it is tested without touching
+``os.environ``. Faults raise :class:`ConfigError` with one line a person can act on; the command
+line prints that line and exits non-zero instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+SQLITE_SCHEMES = {"sqlite"}
+MIN_SECRET_KEY_LENGTH = 50
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable and the fault."""
+
+
+def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """Read a yes/no variable; anything but the usual spellings is an error, not a silent no."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+def env_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """Read a whole-number variable."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+
+
+def env_list(env: Mapping[str, str], name: str, default: list[str]) -> list[str]:
+    """Read a comma-separated list, ignoring blanks."""
+    raw = env.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def data_dir(env: Mapping[str, str]) -> Path:
+    """The per-user data folder: ``BACKCAST_DATA_DIR``, else ``$XDG_DATA_HOME/backcast``."""
+    explicit = env.get("BACKCAST_DATA_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = env.get("XDG_DATA_HOME")
+    if xdg:
+        return Path(xdg).expanduser() / "backcast"
+    return Path(platformdirs.user_data_dir("backcast", appauthor=False))
+
+
+def database_config(env: Mapping[str, str], folder: Path) -> dict[str, Any]:
+    """Django's ``DATABASES['default']`` from ``DATABASE_URL``; an SQLite file in ``folder`` if unset.
+
+    Only SQLite and PostgreSQL are supported; any other scheme, or a PostgreSQL URL without a
+    database name, is refused here rather than failing later with a driver traceback.
+    """
+    url = env.get("DATABASE_URL", "").strip()
+    if not url:
+        return sqlite_config(folder / "backcast.sqlite3")
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in SQLITE_SCHEMES:
+        path = url.split("://", 1)[1] if "://" in url else ""
+        if not path or path == "/":
+            raise ConfigError(
+                "DATABASE_URL: an sqlite URL needs a file path, e.g. sqlite:////var/lib/backcast/db.sqlite3"
+            )
+        return sqlite_config(Path(path[1:] if path.startswith("/") else path))
+    if scheme in POSTGRES_SCHEMES:
+        return postgres_config(url)
+    shown = scheme or url
+    raise ConfigError(
+        f"DATABASE_URL: unsupported database {shown!r}; use postgres://USER@HOST:PORT/NAME "
+        "or leave it unset for the embedded SQLite file"
+    )
+
+
+def sqlite_config(path: Path) -> dict[str, Any]:
+    """SQLite tuned for a small multi-process server: WAL journal and immediate transactions."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+
+
+def postgres_config(url: str) -> dict[str, Any]:
+    """PostgreSQL through psycopg 3, with persistent connections checked before reuse."""
+    import dj_database_url
+
+    try:
+        parsed: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    except ValueError as exc:
+        raise ConfigError(f"DATABASE_URL: {exc}") from None
+    if not parsed.get("NAME"):
+        raise ConfigError("DATABASE_URL: no database name, e.g. postgres://postgres@127.0.0.1:5432/backcast")
+    parsed["ENGINE"] = "django.db.backends.postgresql"
+    return parsed
+
+
+def secret_key(env: Mapping[str, str], production: bool, folder: Path) -> str:
+    """``SECRET_KEY`` from the environment; required and strong in production.
+
+    For a local run without one, a random key is generated once and kept in the data folder, so
+    sessions survive restarts and no key is ever shipped in the code.
+    """
+    key = env.get("SECRET_KEY", "")
+    if key:
+        if production and (len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 5):
+            raise ConfigError(
+                f"SECRET_KEY: too weak for production; use at least {MIN_SECRET_KEY_LENGTH} random "
+                "characters (backcast manage shell -c 'from django.core.management.utils import "
+                "get_random_secret_key; print(get_random_secret_key())')"
+            )
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY: must be set in production mode (BACKCAST_PRODUCTION=true)")
+    return local_secret_key(folder)
+
+
+def local_secret_key(folder: Path) -> str:
+    """Read, or create with owner-only permissions, the key file of a local installation."""
+    path = folder / "secret_key"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise ConfigError(f"BACKCAST_DATA_DIR: cannot read {path}: {exc.strerror}") from None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(64)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"BACKCAST_DATA_DIR: cannot write {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings Backcast derives from its environment."""
+
+    production: bool
+    debug: bool
+    data_dir: Path
+    secret_key: str
+    allowed_hosts: list[str]
+    csrf_trusted_origins: list[str]
+    database: dict[str, Any]
+    email: dict[str, Any] = field(default_factory=dict)
+    ssl_redirect: bool = False
+    behind_proxy: bool = False
+    hsts_seconds: int = 0
+
+
+def load(env: Mapping[str, str]) -> Config:
+    """Build the configuration; raises :class:`ConfigError` on the first fault found."""
+    production = env_bool(env, "BACKCAST_PRODUCTION", False)
+    debug = env_bool(env, "DEBUG", False)
+    if production and debug:
+        raise ConfigError("DEBUG: must be false in production mode (BACKCAST_PRODUCTION=true)")
+    folder = data_dir(env)
+    default_hosts = [] if production else ["127.0.0.1", "localhost", "[::1]"]
+    hosts = env_list(env, "ALLOWED_HOSTS", default_hosts)
+    if production and not hosts:
+        raise ConfigError("ALLOWED_HOSTS: must name the host names the server answers to in production mode")
+    email = {
+        "EMAIL_BACKEND": env.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        "EMAIL_HOST": env.get("EMAIL_HOST", "localhost"),
+        "EMAIL_PORT": env_int(env, "EMAIL_PORT", 25),
+        "EMAIL_HOST_USER": env.get("EMAIL_HOST_USER", ""),
+        "EMAIL_HOST_PASSWORD": env.get("EMAIL_HOST_PASSWORD", ""),
+        "EMAIL_USE_TLS": env_bool(env, "EMAIL_USE_TLS", False),
+        "EMAIL_USE_SSL": env_bool(env, "EMAIL_USE_SSL", False),
+        "DEFAULT_FROM_EMAIL": env.get("DEFAULT_FROM_EMAIL", "Backcast <backcast@localhost>"),
+    }
+    if email["EMAIL_USE_TLS"] and email["EMAIL_USE_SSL"]:
+        raise ConfigError("EMAIL_USE_TLS and EMAIL_USE_SSL: set at most one of them")
+    return Config(
+        production=production,
+        debug=debug,
+        data_dir=folder,
+        secret_key=secret_key(env, production, folder),
+        allowed_hosts=hosts,
+        csrf_trusted_origins=env_list(env, "CSRF_TRUSTED_ORIGINS", []),
+        database=database_config(env, folder),
+        email=email,
+        ssl_redirect=env_bool(env, "SECURE_SSL_REDIRECT", production),
+        behind_proxy=env_bool(env, "BEHIND_PROXY", production),
+        hsts_seconds=env_int(env, "SECURE_HSTS_SECONDS", 31_536_000 if production else 0),
+    )

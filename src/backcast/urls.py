@@ -1,0 +1,16 @@
+"""The site's URLs: pages, the back office and the JSON API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from backcast.api import api
+
+admin.site.site_header = "Backcast back office"
+admin.site.site_title = "Backcast"
+
+urlpatterns = [
+    path("", include("backcast.organizations.urls")),
+    path("account/", include("backcast.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

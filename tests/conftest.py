@@ -1,0 +1,86 @@
+"""Personas shared by the database tests (after healthchecks' BaseTestCase).
+
+alice is the admin of Acme Plant; bob is a viewer there; carol a contributor; charlie is the admin
+of another organisation and must get 404 from everything of Acme's. Django is imported inside the
+fixtures only, so the pure planning tests run without it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from django.test import Client
+
+    from backcast.accounts.models import User
+    from backcast.organizations.models import Organization
+
+PASSWORD = "correct horse battery staple"
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that touches the database, so CI can run just those on PostgreSQL."""
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
+    """Argon2 is deliberately slow; tests that do not examine hashing use a fast hasher."""
+    if "db" not in request.keywords or "argon2" in request.keywords:
+        return
+    settings = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_user(email: str, org: str, role: str, name: str = "") -> User:
+    from backcast.services.accounts import create_user
+
+    user, _ = create_user(email, PASSWORD, org=org, role=role, name=name, validate=False)
+    return user
+
+
+@pytest.fixture
+def alice(db: Any) -> User:
+    return make_user("alice@acme.test", "Acme Plant", "admin", "Alice Admin")
+
+
+@pytest.fixture
+def acme(alice: User) -> Organization:
+    from backcast.organizations.models import Organization
+
+    return Organization.objects.get(slug="acme-plant")
+
+
+@pytest.fixture
+def bob(acme: Organization) -> User:
+    return make_user("bob@acme.test", acme.slug, "viewer", "Bob Viewer")
+
+
+@pytest.fixture
+def carol(acme: Organization) -> User:
+    return make_user("carol@acme.test", acme.slug, "contributor", "Carol Contributor")
+
+
+@pytest.fixture
+def charlie(db: Any) -> User:
+    return make_user("charlie@other.test", "Other Works", "admin", "Charlie Outsider")
+
+
+def logged_in(user: User) -> Client:
+    """A client that enforces CSRF checks, logged in as ``user``."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def csrf_token(client: Client, url: str = "/account/tokens/") -> str:
+    """Fetch a page so the CSRF cookie is set, and return the token forms must send."""
+    client.get(url)
+    return str(client.cookies["csrftoken"].value)

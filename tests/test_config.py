@@ -1,0 +1,98 @@
+"""Configuration from the environment: safe local defaults, clear faults, a hardened production."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backcast import config
+from backcast.config import ConfigError, load
+
+STRONG = "k" * 30 + "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def test_local_defaults(tmp_path: Path) -> None:
+    cfg = load({"BACKCAST_DATA_DIR": str(tmp_path)})
+    assert not cfg.production and not cfg.debug
+    assert cfg.database["ENGINE"] == "django.db.backends.sqlite3"
+    assert cfg.database["NAME"] == str(tmp_path / "backcast.sqlite3")
+    assert "127.0.0.1" in cfg.allowed_hosts
+    key_file = tmp_path / "secret_key"
+    assert cfg.secret_key == key_file.read_text()
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert load({"BACKCAST_DATA_DIR": str(tmp_path)}).secret_key == cfg.secret_key  # kept, not regenerated
+
+
+def test_xdg_data_home_is_honoured(tmp_path: Path) -> None:
+    assert config.data_dir({"XDG_DATA_HOME": str(tmp_path)}) == tmp_path / "backcast"
+
+
+def test_postgres_url(tmp_path: Path) -> None:
+    cfg = load(
+        {"BACKCAST_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgres://bc:pw@db.example:6543/backcast"}
+    )
+    db = cfg.database
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "backcast",
+        "bc",
+        "pw",
+        "db.example",
+        6543,
+    )
+
+
+def test_sqlite_url(tmp_path: Path) -> None:
+    cfg = load({"BACKCAST_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert cfg.database["NAME"] == f"{tmp_path}/x.db"
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL: unsupported database 'mysql'"),
+        ({"DATABASE_URL": "nonsense"}, "DATABASE_URL: unsupported database"),
+        ({"DATABASE_URL": "postgres://u@h:5432"}, "DATABASE_URL: no database name"),
+        ({"DATABASE_URL": "postgres://u@h:notaport/db"}, "DATABASE_URL:"),
+        ({"DATABASE_URL": "sqlite://"}, "DATABASE_URL: an sqlite URL needs a file path"),
+        ({"DEBUG": "maybe"}, "DEBUG: expected true or false"),
+        ({"EMAIL_PORT": "twenty-five"}, "EMAIL_PORT: expected a whole number"),
+        ({"EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "set at most one"),
+        (
+            {"BACKCAST_PRODUCTION": "true", "ALLOWED_HOSTS": "x.example"},
+            "SECRET_KEY: must be set in production",
+        ),
+        (
+            {"BACKCAST_PRODUCTION": "true", "ALLOWED_HOSTS": "x.example", "SECRET_KEY": "short"},
+            "SECRET_KEY: too weak",
+        ),
+        ({"BACKCAST_PRODUCTION": "true", "SECRET_KEY": STRONG}, "ALLOWED_HOSTS: must name"),
+        ({"BACKCAST_PRODUCTION": "true", "DEBUG": "true"}, "DEBUG: must be false in production"),
+    ],
+)
+def test_faults_name_the_variable(tmp_path: Path, env: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load({"BACKCAST_DATA_DIR": str(tmp_path), **env})
+    assert fragment in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_production_mode(tmp_path: Path) -> None:
+    cfg = load(
+        {
+            "BACKCAST_PRODUCTION": "yes",
+            "SECRET_KEY": STRONG,
+            "ALLOWED_HOSTS": "ops.example, ,backcast.example",
+        }
+    )
+    assert cfg.production and cfg.ssl_redirect and cfg.behind_proxy
+    assert cfg.allowed_hosts == ["ops.example", "backcast.example"]
+    assert cfg.hsts_seconds == 31_536_000
+
+
+def test_unwritable_data_dir_is_a_clear_fault(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match=r"BACKCAST_DATA_DIR: cannot (read|write)"):
+        load({"BACKCAST_DATA_DIR": str(blocker / "sub")})

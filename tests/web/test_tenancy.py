@@ -1,0 +1,196 @@
+"""Every page of an organisation is invisible to outsiders and read-only to viewers.
+
+The walk below covers every URL pattern of Backcast's own apps: a new pattern fails the test until
+it is listed either as scoped to an organisation (with the value that names alice's object) or as
+belonging to the visitor alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from backcast.accounts.models import User
+from backcast.organizations.models import Membership, Organization, Team
+from backcast.services.tokens import create_token
+from tests.conftest import csrf_token, logged_in
+
+# Patterns that only ever show the visitor's own things (or nothing private at all).
+OWN_OR_PUBLIC = {
+    "home",
+    "token-list",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+# Patterns whose parameters name an object of alice's; the values are filled in per test.
+TENANT_SCOPED = {"org-detail", "team-create", "member-add", "token-revoke"}
+
+
+def walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{entry.namespace}:" if entry.namespace else ""
+            if entry.namespace in {"admin", "api"}:
+                continue  # the back office has its own staff check; the API is walked in tests/api
+            yield from walk(entry.url_patterns, prefix + namespace)
+        elif entry.name:
+            yield prefix + entry.name, entry
+
+
+def test_every_pattern_is_classified() -> None:
+    names = {name for name, _ in walk(get_resolver().url_patterns)}
+    unclassified = names - OWN_OR_PUBLIC - TENANT_SCOPED
+    assert not unclassified, f"classify these URL patterns in this test: {sorted(unclassified)}"
+    assert TENANT_SCOPED <= names
+
+
+@pytest.fixture
+def alice_urls(acme: Organization, alice: User) -> list[str]:
+    token, _ = create_token(alice, "alice's ERP token")
+    return [
+        f"/o/{acme.slug}/",
+        f"/o/{acme.slug}/teams/",
+        f"/o/{acme.slug}/members/",
+        f"/account/tokens/{token.prefix}/revoke/",
+    ]
+
+
+def test_outsider_gets_404_everywhere(alice_urls: list[str], charlie: User) -> None:
+    client = logged_in(charlie)
+    token = csrf_token(client)
+    for url in alice_urls:
+        assert client.get(url).status_code in {404, 405}, url
+        response = client.post(
+            url,
+            {"name": "Night shift", "email": "charlie@other.test", "role": "admin"},
+            HTTP_X_CSRFTOKEN=token,
+        )
+        # 405 answers before any lookup, for any slug alike, so it reveals nothing of alice's
+        assert response.status_code in {404, 405}, url
+        if url.endswith(("/teams/", "/members/", "/revoke/")):
+            assert response.status_code == 404, url
+    assert not Team.objects.filter(name="Night shift").exists()
+    assert not Membership.objects.filter(user=charlie, organization__slug="acme-plant").exists()
+    assert alice_urls[-1].split("/")[3] in {t.prefix for t in alice_tokens()}
+
+
+def alice_tokens() -> list[Any]:
+    from backcast.accounts.models import ApiToken
+
+    return list(ApiToken.objects.filter(user__email="alice@acme.test", revoked_at__isnull=True))
+
+
+def test_anonymous_is_sent_to_login(alice_urls: list[str]) -> None:
+    from django.test import Client
+
+    client = Client()
+    for url in alice_urls:
+        response = client.get(url)
+        assert response.status_code in {302, 405}, url
+        if response.status_code == 302:
+            assert response["Location"].startswith("/account/login/")
+
+
+def test_viewer_reads_but_cannot_write(acme: Organization, bob: User) -> None:
+    client = logged_in(bob)
+    page = client.get(f"/o/{acme.slug}/")
+    assert page.status_code == 200
+    assert b"Acme Plant" in page.content
+    assert b"Add team" not in page.content  # no form offered to a viewer
+    token = csrf_token(client)
+    response = client.post(f"/o/{acme.slug}/teams/", {"name": "Night shift"}, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 403
+    response = client.post(
+        f"/o/{acme.slug}/members/", {"email": "bob@acme.test", "role": "admin"}, HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 403
+    assert not Team.objects.exists()
+    assert Membership.objects.get(user=bob).role == "viewer"
+
+
+def test_admin_creates_team_and_adds_member(acme: Organization, alice: User, carol: User) -> None:
+    client = logged_in(alice)
+    token = csrf_token(client)
+    response = client.post(f"/o/{acme.slug}/teams/", {"name": "Night shift"}, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 302
+    assert Team.objects.get(organization=acme).name == "Night shift"
+    response = client.post(
+        f"/o/{acme.slug}/members/", {"email": carol.email, "role": "owner"}, HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 302
+    assert Membership.objects.get(user=carol).role == "owner"
+
+
+def test_form_errors_are_shown_by_the_field_with_the_input_kept(acme: Organization, alice: User) -> None:
+    client = logged_in(alice)
+    token = csrf_token(client)
+    client.post(f"/o/{acme.slug}/teams/", {"name": "Packing"}, HTTP_X_CSRFTOKEN=token)
+    response = client.post(f"/o/{acme.slug}/teams/", {"name": "packing"}, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 400
+    assert "there is already a team called" in response.content.decode()
+    assert 'value="packing"' in response.content.decode()
+    response = client.post(
+        f"/o/{acme.slug}/members/", {"email": "nobody@acme.test", "role": "viewer"}, HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 400
+    assert "no user with the e-mail address" in response.content.decode()
+    assert Team.objects.count() == 1
+
+
+def test_forms_refuse_a_missing_csrf_token(acme: Organization, alice: User) -> None:
+    client = logged_in(alice)
+    response = client.post(f"/o/{acme.slug}/teams/", {"name": "Night shift"})
+    assert response.status_code == 403
+    assert not Team.objects.exists()
+
+
+def test_admin_cannot_demote_themself(acme: Organization, alice: User) -> None:
+    client = logged_in(alice)
+    token = csrf_token(client)
+    response = client.post(
+        f"/o/{acme.slug}/members/", {"email": alice.email, "role": "viewer"}, HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 400
+    assert Membership.objects.get(user=alice).role == "admin"
+
+
+def test_restrict_scopes_by_role(acme: Organization, alice: User, bob: User, charlie: User) -> None:
+    from backcast.organizations.tenancy import Action
+
+    assert list(Organization.objects.restrict(bob, Action.VIEW)) == [acme]
+    assert list(Organization.objects.restrict(bob, Action.CONTRIBUTE)) == []
+    assert list(Organization.objects.restrict(alice, Action.ADMINISTER)) == [acme]
+    assert acme not in Organization.objects.restrict(charlie, Action.VIEW)
+    bob.is_active = False
+    bob.save()
+    assert list(Organization.objects.restrict(bob, Action.VIEW)) == []
+
+
+def test_home_redirects_to_the_only_organisation_and_lists_several(acme: Organization, alice: User) -> None:
+    from backcast.services.organizations import create_organization
+
+    client = logged_in(alice)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/o/{acme.slug}/"
+    create_organization("Second Site", creator=alice)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert b"Second Site" in page.content and b"Acme Plant" in page.content
+
+
+def test_home_without_organisation_says_what_to_do(db: Any) -> None:
+    user = User.objects.create_user("loner@x.test", "pw-123456789")
+    client = logged_in(user)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert b"not in an organisation yet" in page.content
