@@ -100,7 +100,10 @@ def test_bad_input_is_400_naming_the_field(alice: User, acme: Organization) -> N
     assert response.status_code == 400
     assert response.json()["field"] == "role"
     response = client.post(
-        f"/api/v1/organizations/{acme.slug}/teams", "{not json", content_type="application/json", headers=headers
+        f"/api/v1/organizations/{acme.slug}/teams",
+        "{not json",
+        content_type="application/json",
+        headers=headers,
     )
     assert 400 <= response.status_code < 500
 
