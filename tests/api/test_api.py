@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -144,12 +145,16 @@ def fill(schema: dict[str, Any], components: dict[str, Any]) -> Any:
     """A minimal valid body for an OpenAPI schema, so a write reaches its handler."""
     if "$ref" in schema:
         return fill(components[schema["$ref"].split("/")[-1]], components)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "anyOf" in schema:
+        return fill(next(s for s in schema["anyOf"] if s.get("type") != "null"), components)
     kind = schema.get("type")
     if kind == "object":
         return {name: fill(prop, components) for name, prop in schema.get("properties", {}).items()}
     if kind == "array":
         return []
-    if kind == "integer":
+    if kind in {"integer", "number"}:
         return 1
     if kind == "string" and schema.get("format") == "date":
         return "2030-01-01"
@@ -168,15 +173,38 @@ def charlie_headers(charlie: User) -> dict[str, str]:
     return bearer(charlie)
 
 
+@pytest.fixture
+def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
+    """One object of alice's for every kind of path parameter the API has."""
+    from backcast.services.goals import create_goal
+    from backcast.services.kpis import add_kpi
+    from backcast.services.milestones import add_milestone
+
+    goal = create_goal(alice, {"title": "Raise OTD to 95%", "deadline": date(2031, 6, 30)})
+    kpi = add_kpi(alice, goal.pk, {"name": "OTD", "unit": "%", "baseline": 80.0, "target": 95.0})
+    milestone = add_milestone(alice, goal.pk, {"title": "Audit", "duration": 5})
+    return {
+        "slug": acme.slug,
+        "goal_id": str(goal.pk),
+        "kpi_id": str(kpi.pk),
+        "milestone_id": str(milestone.pk),
+    }
+
+
 def test_every_route_hides_alice_from_charlie_and_anonymous(
-    acme: Organization, charlie_headers: dict[str, str]
+    alice_ids: dict[str, str], charlie_headers: dict[str, str]
 ) -> None:
     from backcast.api import api
+    from backcast.goals.models import Goal
 
     components = api.get_openapi_schema()["components"]["schemas"]
     scoped = 0
+    before = Goal.objects.get().version
     for path, method, op in operations():
-        url = path.replace("/api/v1", "/api/v1").replace("{slug}", acme.slug)
+        url = path
+        for name, value in alice_ids.items():
+            url = url.replace("{" + name + "}", value)
+        assert "{" not in url, f"add an object of alice's for the parameter in {path} to alice_ids"
         body_schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
         body = json.dumps(fill(body_schema, components)) if body_schema else None
         call = getattr(Client(), method)
@@ -186,8 +214,9 @@ def test_every_route_hides_alice_from_charlie_and_anonymous(
             scoped += 1
             response = getattr(Client(), method)(url, **kwargs, headers=charlie_headers)
             assert response.status_code == 404, (method, path, response.content)
-    assert scoped >= 4
-    assert not Team.objects.filter(organization=acme).exists()
+    assert scoped >= 12
+    assert not Team.objects.exists()
+    assert Goal.objects.get().version == before
 
 
 def test_openapi_schema_and_docs_are_served(db: None) -> None:

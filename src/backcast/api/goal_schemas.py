@@ -1,0 +1,185 @@
+"""Request and response shapes for goals, KPIs, readings, milestones and check-ins."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+Ident = int | str  # a member by id or e-mail address, a team by id or slug
+
+
+class GoalIn(Schema):
+    title: str = Field(description="Names the outcome, e.g. 'Raise on-time delivery to 95%'")
+    deadline: date = Field(description="Last working day the goal may finish on")
+    description: str = ""
+    start: date | None = Field(None, description="Earliest day work may begin (default: today)")
+    owner: Ident | None = Field(None, description="Member id or e-mail; default: you")
+    team: Ident | None = None
+    parent: int | None = Field(None, description="The goal or objective this one serves")
+    cadence: Literal["weekly", "fortnightly", "monthly"] = "weekly"
+    level: Literal["objective", "goal"] = "goal"
+    contributors: list[Ident] = []
+    organization: str | None = Field(
+        None, description="Organisation slug; needed only if you plan in several"
+    )
+
+
+class GoalPatch(Schema):
+    title: str | None = None
+    deadline: date | None = None
+    description: str | None = None
+    start: date | None = None
+    owner: Ident | None = None
+    team: Ident | None = None
+    parent: int | None = None
+    cadence: Literal["weekly", "fortnightly", "monthly"] | None = None
+    level: Literal["objective", "goal"] | None = None
+    contributors: list[Ident] | None = None
+
+
+class GoalOut(Schema):
+    id: int
+    organization: str
+    title: str
+    description: str
+    level: str
+    deadline: date
+    start: date | None
+    owner: str | None
+    team: str | None
+    parent: int | None
+    cadence: str
+    contributors: list[str]
+    version: int
+    updated_at: datetime
+
+
+class KPIIn(Schema):
+    name: str
+    unit: str
+    direction: Literal["increase", "decrease", "band"] = "increase"
+    baseline: float | None = None
+    baseline_date: date | None = None
+    target: float
+    target_date: date | None = Field(None, description="Defaults to the goal's deadline")
+    band_low: float | None = None
+    band_high: float | None = None
+    source: Literal["manual", "import", "api"] = "manual"
+
+
+class KPIOut(Schema):
+    id: int
+    goal: int
+    name: str
+    unit: str
+    direction: str
+    baseline: float | None
+    baseline_date: date | None
+    target: float
+    target_date: date | None
+    band_low: float | None
+    band_high: float | None
+    source: str
+    version: int
+
+
+class ReadingIn(Schema):
+    date: date
+    value: float
+    key: str | None = Field(
+        None,
+        max_length=100,
+        description="Your idempotency key: a reading with a key already recorded is skipped",
+    )
+
+
+class ReadingOut(Schema):
+    id: int
+    date: date
+    value: float
+    key: str | None
+
+
+class ReadingsRecorded(Schema):
+    created: int
+    duplicates: int
+
+
+class AfterLink(Schema):
+    id: int
+    lag: int = 0
+    type: Literal["FS", "SS", "FF"] = "FS"
+
+
+class MilestoneIn(Schema):
+    title: str
+    duration: int | None = Field(None, ge=0, description="Working days; 0 makes a checkpoint")
+    estimate: list[int] | None = Field(None, description="[optimistic, likely, pessimistic] working days")
+    after: list[int | AfterLink] = Field([], description="Milestone ids this one follows (finish-to-start)")
+    owner: Ident | None = None
+    demand: dict[str, int] = Field({}, description="Resource name -> units used on each working day")
+    pinned_start: date | None = None
+    pinned_finish: date | None = None
+    parent: int | None = None
+
+
+class MilestonePatch(Schema):
+    title: str | None = None
+    duration: int | None = Field(None, ge=0)
+    estimate: list[int] | None = None
+    after: list[int | AfterLink] | None = None
+    owner: Ident | None = None
+    demand: dict[str, int] | None = None
+    pinned_start: date | None = None
+    pinned_finish: date | None = None
+    parent: int | None = None
+    status: Literal["not_started", "in_progress", "done"] | None = None
+    actual_start: date | None = None
+    actual_finish: date | None = None
+
+
+class Link(Schema):
+    id: int
+    type: str
+    lag: int
+
+
+class MilestoneOut(Schema):
+    id: int
+    goal: int
+    title: str
+    owner: str | None
+    duration: int
+    estimate: list[int] | None
+    after: list[Link]
+    demand: dict[str, int]
+    pinned_start: date | None
+    pinned_finish: date | None
+    parent: int | None
+    status: str
+    actual_start: date | None
+    actual_finish: date | None
+    version: int
+
+
+class CheckInIn(Schema):
+    status: Literal["on_track", "at_risk", "off_track"]
+    confidence: int = Field(ge=0, le=10)
+    note: str = ""
+    blockers: str = ""
+    milestone: int | None = None
+
+
+class CheckInOut(Schema):
+    id: int
+    goal: int
+    milestone: int | None
+    author: str | None
+    status: str
+    confidence: int
+    note: str
+    blockers: str
+    created_at: datetime

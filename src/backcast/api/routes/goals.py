@@ -1,0 +1,113 @@
+"""Goals and their check-ins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from backcast.api.goal_schemas import CheckInIn, CheckInOut, GoalIn, GoalOut, GoalPatch
+from backcast.api.schemas import Created, Error
+from backcast.goals.models import CheckIn, Goal
+from backcast.organizations.tenancy import Action, TenantQuerySet, get_for
+from backcast.services import checkins as checkin_services
+from backcast.services import goals as goal_services
+
+router = Router(tags=["goals"])
+ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
+
+
+def goals_for(request: HttpRequest) -> TenantQuerySet[Goal]:
+    return (
+        Goal.objects.restrict(request.user)
+        .select_related("organization", "owner", "team")
+        .prefetch_related("contributors")
+    )
+
+
+def goal_out(goal: Goal) -> GoalOut:
+    return GoalOut(
+        id=goal.pk,
+        organization=goal.organization.slug,
+        title=goal.title,
+        description=goal.description,
+        level=goal.level,
+        deadline=goal.deadline,
+        start=goal.start,
+        owner=goal.owner.email if goal.owner else None,
+        team=goal.team.slug if goal.team else None,
+        parent=goal.parent_id,
+        cadence=goal.cadence,
+        contributors=[u.email for u in goal.contributors.all()],
+        version=goal.version,
+        updated_at=goal.updated_at,
+    )
+
+
+def checkin_out(c: CheckIn) -> CheckInOut:
+    return CheckInOut(
+        id=c.pk,
+        goal=c.goal_id,
+        milestone=c.milestone_id,
+        author=c.author.email if c.author else None,
+        status=c.status,
+        confidence=c.confidence,
+        note=c.note,
+        blockers=c.blockers,
+        created_at=c.created_at,
+    )
+
+
+@router.get("/goals", response=list[GoalOut], summary="Goals you can see")
+@paginate(LimitOffsetPagination)
+def list_goals(
+    request: HttpRequest, organization: str | None = None, team: str | None = None
+) -> list[GoalOut]:
+    goals = goals_for(request)
+    if organization:
+        goals = goals.filter(organization__slug=organization)
+    if team:
+        goals = goals.filter(team__slug=team)
+    return [goal_out(g) for g in goals]
+
+
+@router.post("/goals", response={201: Created, **ERRORS}, summary="Create a goal (owners and admins)")
+def create_goal(request: HttpRequest, payload: GoalIn) -> Status[Created]:
+    data = payload.dict(exclude_unset=True)
+    organization = data.pop("organization", None)
+    goal = goal_services.create_goal(request.user, data, organization)
+    return Status(201, Created(id=goal.pk))
+
+
+@router.get("/goals/{goal_id}", response={200: GoalOut, **ERRORS}, summary="One goal")
+def get_goal(request: HttpRequest, goal_id: int) -> GoalOut:
+    return goal_out(get_for(goals_for(request), request.user, Action.VIEW, pk=goal_id))
+
+
+@router.patch("/goals/{goal_id}", response={200: GoalOut, **ERRORS}, summary="Change a goal")
+def patch_goal(request: HttpRequest, goal_id: int, payload: GoalPatch) -> GoalOut:
+    goal_services.update_goal(request.user, goal_id, payload.dict(exclude_unset=True))
+    return goal_out(get_for(goals_for(request), request.user, Action.VIEW, pk=goal_id))
+
+
+@router.delete("/goals/{goal_id}", response={204: None, **ERRORS}, summary="Delete a goal")
+def delete_goal(request: HttpRequest, goal_id: int) -> Status[None]:
+    goal_services.delete_goal(request.user, goal_id)
+    return Status(204, None)
+
+
+@router.get(
+    "/goals/{goal_id}/checkins", response={200: list[CheckInOut], **ERRORS}, summary="Check-ins, newest first"
+)
+@paginate(LimitOffsetPagination)
+def list_checkins(request: HttpRequest, goal_id: int) -> list[CheckInOut]:
+    goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
+    return [checkin_out(c) for c in goal.checkins.select_related("author")]
+
+
+@router.post("/goals/{goal_id}/checkins", response={201: Created, **ERRORS}, summary="Post a check-in")
+def create_checkin(request: HttpRequest, goal_id: int, payload: CheckInIn) -> Status[Created]:
+    checkin = checkin_services.post_checkin(request.user, goal_id, payload.dict())
+    return Status(201, Created(id=checkin.pk))

@@ -1,0 +1,64 @@
+"""KPIs and their readings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from backcast.api.goal_schemas import KPIIn, KPIOut, ReadingIn, ReadingOut, ReadingsRecorded
+from backcast.api.schemas import Created, Error
+from backcast.goals.models import KPI, Goal
+from backcast.organizations.tenancy import Action, get_for
+from backcast.services import kpis as kpi_services
+
+router = Router(tags=["kpis"])
+ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
+
+
+def kpi_out(k: KPI) -> KPIOut:
+    return KPIOut(
+        id=k.pk, goal=k.goal_id, name=k.name, unit=k.unit, direction=k.direction, baseline=k.baseline,
+        baseline_date=k.baseline_date, target=k.target, target_date=k.target_date, band_low=k.band_low,
+        band_high=k.band_high, source=k.source, version=k.version,
+    )  # fmt: skip
+
+
+@router.get("/goals/{goal_id}/kpis", response={200: list[KPIOut], **ERRORS}, summary="KPIs of a goal")
+@paginate(LimitOffsetPagination)
+def list_kpis(request: HttpRequest, goal_id: int) -> list[KPIOut]:
+    goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
+    return [kpi_out(k) for k in goal.kpis.all()]
+
+
+@router.post("/goals/{goal_id}/kpis", response={201: Created, **ERRORS}, summary="Add a KPI to a goal")
+def create_kpi(request: HttpRequest, goal_id: int, payload: KPIIn) -> Status[Created]:
+    kpi = kpi_services.add_kpi(request.user, goal_id, payload.dict())
+    return Status(201, Created(id=kpi.pk))
+
+
+@router.get("/kpis/{kpi_id}", response={200: KPIOut, **ERRORS}, summary="One KPI")
+def get_kpi(request: HttpRequest, kpi_id: int) -> KPIOut:
+    return kpi_out(get_for(KPI.objects.all(), request.user, Action.VIEW, pk=kpi_id))
+
+
+@router.post(
+    "/kpis/{kpi_id}/readings",
+    response={201: ReadingsRecorded, **ERRORS},
+    summary="Record readings in bulk; a reading whose key was recorded before is skipped",
+)
+def create_readings(request: HttpRequest, kpi_id: int, payload: list[ReadingIn]) -> Status[ReadingsRecorded]:
+    readings = [kpi_services.ReadingIn(date=r.date, value=r.value, key=r.key) for r in payload]
+    result = kpi_services.record_readings(request.user, kpi_id, readings)
+    return Status(201, ReadingsRecorded(created=result.created, duplicates=result.duplicates))
+
+
+@router.get(
+    "/kpis/{kpi_id}/readings", response={200: list[ReadingOut], **ERRORS}, summary="Readings, oldest first"
+)
+@paginate(LimitOffsetPagination)
+def list_readings(request: HttpRequest, kpi_id: int) -> Any:
+    kpi = get_for(KPI.objects.all(), request.user, Action.VIEW, pk=kpi_id)
+    return kpi.readings.order_by("date", "id").values("id", "date", "value", "key")

@@ -1,0 +1,101 @@
+"""Milestones, with their dependencies and demand."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from backcast.api.goal_schemas import Link, MilestoneIn, MilestoneOut, MilestonePatch
+from backcast.api.schemas import Created, Error
+from backcast.goals.models import Goal, Milestone
+from backcast.organizations.tenancy import Action, get_for
+from backcast.services import milestones as milestone_services
+
+router = Router(tags=["milestones"])
+ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
+
+
+def milestones_out(milestones: Iterable[Milestone]) -> list[MilestoneOut]:
+    """Milestones with their links and demand, in three queries whatever their number."""
+    rows = list(milestones)
+    links: dict[int, list[Link]] = defaultdict(list)
+    demand: dict[int, dict[str, int]] = defaultdict(dict)
+    from backcast.goals.models import Demand, Dependency
+
+    for dep in Dependency.objects.filter(successor__in=rows).order_by("id"):
+        links[dep.successor_id].append(Link(id=dep.predecessor_id, type=dep.kind, lag=dep.lag))
+    for d in Demand.objects.filter(milestone__in=rows).select_related("resource"):
+        demand[d.milestone_id][d.resource.name] = d.units
+    return [
+        MilestoneOut(
+            id=m.pk,
+            goal=m.goal_id,
+            title=m.title,
+            owner=m.owner.email if m.owner else None,
+            duration=m.duration,
+            estimate=[m.optimistic, m.likely, m.pessimistic] if m.likely is not None else None,  # type: ignore[list-item]
+            after=links[m.pk],
+            demand=demand[m.pk],
+            pinned_start=m.pinned_start,
+            pinned_finish=m.pinned_finish,
+            parent=m.parent_id,
+            status=m.status,
+            actual_start=m.actual_start,
+            actual_finish=m.actual_finish,
+            version=m.version,
+        )
+        for m in rows
+    ]
+
+
+def after_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Links as the service takes them: ids or {id, lag, type} dicts."""
+    if data.get("after") is not None:
+        data["after"] = [a if isinstance(a, int) else dict(a) for a in data["after"]]
+    return data
+
+
+@router.get(
+    "/goals/{goal_id}/milestones",
+    response={200: list[MilestoneOut], **ERRORS},
+    summary="Milestones of a goal",
+)
+@paginate(LimitOffsetPagination)
+def list_milestones(request: HttpRequest, goal_id: int) -> list[MilestoneOut]:
+    goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
+    return milestones_out(goal.milestones.select_related("owner"))
+
+
+@router.post("/goals/{goal_id}/milestones", response={201: Created, **ERRORS}, summary="Add a milestone")
+def create_milestone(request: HttpRequest, goal_id: int, payload: MilestoneIn) -> Status[Created]:
+    milestone = milestone_services.add_milestone(
+        request.user, goal_id, after_data(payload.dict(exclude_unset=True))
+    )
+    return Status(201, Created(id=milestone.pk))
+
+
+@router.get("/milestones/{milestone_id}", response={200: MilestoneOut, **ERRORS}, summary="One milestone")
+def get_milestone(request: HttpRequest, milestone_id: int) -> MilestoneOut:
+    milestone = get_for(Milestone.objects.select_related("owner"), request.user, Action.VIEW, pk=milestone_id)
+    return milestones_out([milestone])[0]
+
+
+@router.patch(
+    "/milestones/{milestone_id}", response={200: MilestoneOut, **ERRORS}, summary="Change a milestone"
+)
+def patch_milestone(request: HttpRequest, milestone_id: int, payload: MilestonePatch) -> MilestoneOut:
+    milestone_services.update_milestone(
+        request.user, milestone_id, after_data(payload.dict(exclude_unset=True))
+    )
+    return get_milestone(request, milestone_id)
+
+
+@router.delete("/milestones/{milestone_id}", response={204: None, **ERRORS}, summary="Delete a milestone")
+def delete_milestone(request: HttpRequest, milestone_id: int) -> Status[None]:
+    milestone_services.delete_milestone(request.user, milestone_id)
+    return Status(204, None)

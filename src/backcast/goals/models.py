@@ -1,0 +1,281 @@
+"""The five steps of the method as data: goals, KPIs with readings, milestones, check-ins.
+
+Models persist; they do not plan. The plan of a goal is computed by ``backcast.planning`` from
+these rows, through the services. Every model is reached through ``restrict`` (tenancy).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.timezone import now
+
+from backcast.organizations.models import Organization, Team
+from backcast.organizations.tenancy import TenantQuerySet
+
+
+class Cadence(models.TextChoices):
+    """How often a goal is reviewed."""
+
+    WEEKLY = "weekly", "Weekly"
+    FORTNIGHTLY = "fortnightly", "Fortnightly"
+    MONTHLY = "monthly", "Monthly"
+
+
+class Goal(models.Model):
+    """An end goal with its deadline, or an organisational objective that goals align to.
+
+    ``parent`` forms the alignment tree from the organisation's objectives down to team goals.
+    ``version`` grows with every change, so a stale edit can be recognised.
+    """
+
+    tenant_path = "organization"
+
+    class Level(models.TextChoices):
+        OBJECTIVE = "objective", "Organisational objective"
+        GOAL = "goal", "Goal"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="goals")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="goals")
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.GOAL)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_goals"
+    )
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="contributed_goals"
+    )
+    start = models.DateField(null=True, blank=True, help_text="Earliest day work may begin")
+    deadline = models.DateField(help_text="Last working day the goal may finish on")
+    cadence = models.CharField(max_length=12, choices=Cadence.choices, default=Cadence.WEEKLY)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects: ClassVar[TenantQuerySet[Goal]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["deadline", "title"]
+        indexes = [models.Index(fields=["organization", "deadline"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class KPI(models.Model):
+    """A measure that proves the goal: where it starts (baseline) and where it must get (target).
+
+    Progress is computed from readings, never typed in. ``band_low``/``band_high`` apply to the
+    keep-within-a-band direction.
+    """
+
+    tenant_path = "goal__organization"
+
+    class Direction(models.TextChoices):
+        INCREASE = "increase", "Increase"
+        DECREASE = "decrease", "Decrease"
+        BAND = "band", "Stay within a band"
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Manual entry"
+        IMPORT = "import", "CSV/XLSX import"
+        API = "api", "API push"
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="kpis")
+    name = models.CharField(max_length=120)
+    unit = models.CharField(max_length=30)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.INCREASE)
+    baseline = models.FloatField(null=True, blank=True)
+    baseline_date = models.DateField(null=True, blank=True)
+    target = models.FloatField()
+    target_date = models.DateField(null=True, blank=True, help_text="Defaults to the goal's deadline")
+    band_low = models.FloatField(null=True, blank=True)
+    band_high = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    created_at = models.DateTimeField(default=now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects: ClassVar[TenantQuerySet[KPI]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["goal", "id"]
+        verbose_name = "KPI"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+
+class Reading(models.Model):
+    """One value of a KPI on one day. ``key`` is the client's idempotency key, unique per KPI."""
+
+    tenant_path = "kpi__goal__organization"
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="readings")
+    date = models.DateField()
+    value = models.FloatField()
+    key = models.CharField(max_length=100, null=True, blank=True)
+    recorded_at = models.DateTimeField(default=now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    objects: ClassVar[TenantQuerySet[Reading]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["kpi", "date", "id"]
+        constraints = [models.UniqueConstraint(fields=["kpi", "key"], name="reading_key_unique_per_kpi")]
+        indexes = [models.Index(fields=["kpi", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.name} {self.date}: {self.value}"
+
+
+class Milestone(models.Model):
+    """A step on the way to the goal, planned backward from its deadline.
+
+    Either ``duration`` (working days) or a three-point estimate; ``parent`` nests milestones.
+    Pinned dates constrain the planner; actual dates record what happened.
+    """
+
+    tenant_path = "goal__organization"
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="milestones")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="milestones"
+    )
+    duration = models.PositiveIntegerField(default=0, help_text="Working days; 0 makes a checkpoint")
+    optimistic = models.PositiveIntegerField(null=True, blank=True)
+    likely = models.PositiveIntegerField(null=True, blank=True)
+    pessimistic = models.PositiveIntegerField(null=True, blank=True)
+    pinned_start = models.DateField(null=True, blank=True)
+    pinned_finish = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
+    actual_start = models.DateField(null=True, blank=True)
+    actual_finish = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects: ClassVar[TenantQuerySet[Milestone]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["goal", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Dependency(models.Model):
+    """``successor`` may start only after ``predecessor`` (finish-to-start by default), plus ``lag``."""
+
+    tenant_path = "successor__goal__organization"
+
+    class Kind(models.TextChoices):
+        FINISH_START = "FS", "Finish to start"
+        START_START = "SS", "Start to start"
+        FINISH_FINISH = "FF", "Finish to finish"
+
+    predecessor = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="successor_links")
+    successor = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="predecessor_links")
+    kind = models.CharField(max_length=2, choices=Kind.choices, default=Kind.FINISH_START)
+    lag = models.IntegerField(default=0, help_text="Working days; negative is a lead")
+
+    objects: ClassVar[TenantQuerySet[Dependency]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="one_dependency_per_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(predecessor=models.F("successor")), name="no_self_dependency"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} -> {self.successor}"
+
+
+class Resource(models.Model):
+    """People or a crew with a capacity in units per working day, that milestones draw on."""
+
+    tenant_path = "organization"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="resources")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="resources")
+    name = models.CharField(max_length=120)
+    capacity = models.PositiveIntegerField(default=1)
+
+    objects: ClassVar[TenantQuerySet[Resource]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["organization", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="resource_name_unique_in_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.capacity}/day)"
+
+
+class Demand(models.Model):
+    """Units of a resource a milestone uses on each of its working days."""
+
+    tenant_path = "milestone__goal__organization"
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="demands")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="demands")
+    units = models.PositiveIntegerField()
+
+    objects: ClassVar[TenantQuerySet[Demand]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["milestone", "resource"], name="one_demand_per_resource")
+        ]
+
+
+class CheckIn(models.Model):
+    """A person's word on a goal or one of its milestones at a review: status, confidence, blockers."""
+
+    tenant_path = "goal__organization"
+
+    class Status(models.TextChoices):
+        ON_TRACK = "on_track", "On track"
+        AT_RISK = "at_risk", "At risk"
+        OFF_TRACK = "off_track", "Off track"
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="checkins")
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, null=True, blank=True, related_name="checkins"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="checkins"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices)
+    confidence = models.PositiveSmallIntegerField(validators=[MinValueValidator(0), MaxValueValidator(10)])
+    note = models.TextField(blank=True)
+    blockers = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    objects: ClassVar[TenantQuerySet[CheckIn]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["goal", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.goal} {self.status} ({self.confidence}/10)"
