@@ -224,3 +224,16 @@ def test_openapi_schema_and_docs_are_served(db: None) -> None:
     assert schema.status_code == 200
     assert schema.json()["info"]["title"] == "Backcast API"
     assert Client().get("/api/v1/docs").status_code == 200
+
+
+def test_schema_check_catches_a_drifting_answer(db: None) -> None:
+    from tests.api.openapi import check_response
+
+    good = {"id": 1, "email": "a@b.test", "name": ""}
+    check_response("get", "/api/v1/me", 200, good)
+    with pytest.raises(AssertionError, match="required"):
+        check_response("get", "/api/v1/me", 200, {"id": 1})
+    with pytest.raises(AssertionError, match="not documented"):
+        check_response("get", "/api/v1/me", 418, good)
+    with pytest.raises(AssertionError, match="not in the OpenAPI document"):
+        check_response("get", "/api/v1/nowhere", 200, good)

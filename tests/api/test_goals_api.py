@@ -12,6 +12,7 @@ from backcast.accounts.models import User
 from backcast.goals.models import KPI, Dependency, Goal, Milestone, Reading, Resource
 from backcast.organizations.models import Organization
 from backcast.services.tokens import create_token
+from tests.api.openapi import check_response
 
 
 class Api:
@@ -27,7 +28,9 @@ class Api:
         if body is not None:
             kwargs |= {"data": json.dumps(body), "content_type": "application/json"}
         response = getattr(self.client, method)(f"/api/v1{url}", **kwargs)
-        return response.status_code, (response.json() if response.content else None)
+        body = response.json() if response.content else None
+        check_response(method, f"/api/v1{url}", response.status_code, body)
+        return response.status_code, body
 
 
 @pytest.fixture
