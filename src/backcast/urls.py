@@ -10,6 +10,7 @@ admin.site.site_title = "Backcast"
 
 urlpatterns = [
     path("", include("backcast.organizations.urls")),
+    path("", include("backcast.goals.urls")),
     path("account/", include("backcast.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

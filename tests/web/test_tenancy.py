@@ -32,7 +32,47 @@ OWN_OR_PUBLIC = {
     "password_reset_complete",
 }
 # Patterns whose parameters name an object of alice's; the values are filled in per test.
-TENANT_SCOPED = {"org-detail", "team-create", "member-add", "token-revoke"}
+TENANT_SCOPED = {
+    "org-detail",
+    "team-create",
+    "member-add",
+    "token-revoke",
+    "goal-list",
+    "goal-create",
+    "goal-detail",
+    "goal-edit",
+    "kpi-create",
+    "milestone-create",
+    "checkin-create",
+    "reading-create",
+}
+
+
+# A body that every form of the site would accept, so a refusal can only come from tenancy.
+WRITE_EVERYTHING = {
+    "name": "Night shift",
+    "email": "charlie@other.test",
+    "role": "admin",
+    "title": "Hijack",
+    "deadline": "2031-01-01",
+    "cadence": "weekly",
+    "unit": "%",
+    "direction": "increase",
+    "baseline": "1",
+    "target": "2",
+    "duration": "3",
+    "status": "on_track",
+    "confidence": "5",
+    "date": "2031-01-01",
+    "value": "9",
+}
+POST_VIEWS = TENANT_SCOPED - {"org-detail", "goal-list", "goal-detail"}
+
+
+def resolve_name(url: str) -> str:
+    from django.urls import resolve
+
+    return str(resolve(url).url_name)
 
 
 def walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -55,13 +95,34 @@ def test_every_pattern_is_classified() -> None:
 
 @pytest.fixture
 def alice_urls(acme: Organization, alice: User) -> list[str]:
+    from datetime import date
+
+    from backcast.services.goals import create_goal
+    from backcast.services.kpis import add_kpi
+
+    goal = create_goal(alice, {"title": "Raise OTD to 95%", "deadline": date(2031, 6, 30)})
+    kpi = add_kpi(alice, goal.pk, {"name": "OTD", "unit": "%", "baseline": 80.0, "target": 95.0})
     token, _ = create_token(alice, "alice's ERP token")
     return [
         f"/o/{acme.slug}/",
+        f"/o/{acme.slug}/goals/",
+        f"/o/{acme.slug}/goals/new/",
+        f"/goals/{goal.pk}/",
+        f"/goals/{goal.pk}/edit/",
+        f"/goals/{goal.pk}/kpis/",
+        f"/goals/{goal.pk}/milestones/",
+        f"/goals/{goal.pk}/checkins/",
+        f"/kpis/{kpi.pk}/readings/",
         f"/o/{acme.slug}/teams/",
         f"/o/{acme.slug}/members/",
         f"/account/tokens/{token.prefix}/revoke/",
     ]
+
+
+def test_every_tenant_pattern_is_walked(alice_urls: list[str]) -> None:
+    from django.urls import resolve
+
+    assert {resolve(url).url_name for url in alice_urls} == TENANT_SCOPED
 
 
 def test_outsider_gets_404_everywhere(alice_urls: list[str], charlie: User) -> None:
@@ -69,16 +130,16 @@ def test_outsider_gets_404_everywhere(alice_urls: list[str], charlie: User) -> N
     token = csrf_token(client)
     for url in alice_urls:
         assert client.get(url).status_code in {404, 405}, url
-        response = client.post(
-            url,
-            {"name": "Night shift", "email": "charlie@other.test", "role": "admin"},
-            HTTP_X_CSRFTOKEN=token,
-        )
+        response = client.post(url, WRITE_EVERYTHING, HTTP_X_CSRFTOKEN=token)
         # 405 answers before any lookup, for any slug alike, so it reveals nothing of alice's
         assert response.status_code in {404, 405}, url
-        if url.endswith(("/teams/", "/members/", "/revoke/")):
+        if resolve_name(url) in POST_VIEWS:
             assert response.status_code == 404, url
     assert not Team.objects.filter(name="Night shift").exists()
+    from backcast.goals.models import CheckIn, Goal, Milestone, Reading
+
+    assert Goal.objects.get().title == "Raise OTD to 95%"
+    assert not (Milestone.objects.exists() or CheckIn.objects.exists() or Reading.objects.exists())
     assert not Membership.objects.filter(user=charlie, organization__slug="acme-plant").exists()
     assert alice_urls[-1].split("/")[3] in {t.prefix for t in alice_tokens()}
 
@@ -181,7 +242,7 @@ def test_home_redirects_to_the_only_organisation_and_lists_several(acme: Organiz
     client = logged_in(alice)
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == f"/o/{acme.slug}/"
+    assert response["Location"] == f"/o/{acme.slug}/goals/"
     create_organization("Second Site", creator=alice)
     page = client.get("/")
     assert page.status_code == 200

@@ -20,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The organisations the person belongs to; straight into the only one when there is one."""
     orgs = list(Organization.objects.restrict(request.user))
     if len(orgs) == 1:
-        return redirect("org-detail", slug=orgs[0].slug)
+        return redirect("goal-list", slug=orgs[0].slug)
     return render(request, "organizations/home.html", {"organizations": orgs})
 
 

@@ -1,0 +1,224 @@
+"""Goal pages: the list of an organisation's goals, a goal with its KPIs, milestones and check-ins.
+
+Thin: each handler looks up through tenancy, calls one service, and on a fault renders the page
+again with the error by the field and the input kept.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from backcast.goals.forms import CheckInForm, GoalForm, KPIForm, MilestoneForm, ReadingForm
+from backcast.goals.models import KPI, Goal
+from backcast.organizations.models import Membership, Organization
+from backcast.organizations.tenancy import Action, get_for, role_allows, user_pk
+from backcast.services import checkins as checkin_services
+from backcast.services import goals as goal_services
+from backcast.services import kpis as kpi_services
+from backcast.services import milestones as milestone_services
+from backcast.services.errors import InvalidInput
+
+FIELD_ALIASES = {
+    "estimate": "likely",
+    "after[0]": "after",
+    "readings[0].value": "value",
+    "readings[0].date": "date",
+}
+
+
+def add_service_error(form: forms.Form, exc: InvalidInput) -> None:
+    """Put a service's fault by the form field it names (or at the top of the form)."""
+    field = FIELD_ALIASES.get(exc.field or "", exc.field)
+    form.add_error(field if field in form.fields else None, exc.message if field in form.fields else str(exc))
+
+
+def role_in(request: HttpRequest, org: Organization) -> str:
+    membership = Membership.objects.filter(organization=org, user_id=user_pk(request.user)).first()
+    return membership.role if membership else ""
+
+
+@login_required
+@require_http_methods(["GET"])
+def goal_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every goal of the organisation, soonest deadline first, filterable by team and owner."""
+    org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
+    goals = Goal.objects.restrict(request.user).filter(organization=org).select_related("owner", "team")
+    team, owner = request.GET.get("team", ""), request.GET.get("owner", "")
+    if team:
+        goals = goals.filter(team__slug=team)
+    if owner.isdigit():
+        goals = goals.filter(owner_id=int(owner))
+    context = {
+        "org": org,
+        "goals": goals,
+        "teams": org.teams.all(),
+        "owners": org.memberships.select_related("user"),
+        "team": team,
+        "owner": owner,
+        "can_plan": role_allows(role_in(request, org), Action.PLAN),
+    }
+    return render(request, "goals/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Define the end goal: title, deadline, owner, alignment."""
+    org = get_for(Organization.objects.all(), request.user, Action.PLAN, slug=slug)
+    form = GoalForm(request.POST or None, org=org, initial={"owner": user_pk(request.user)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = goal_services.create_goal(request.user, form.cleaned_data, org.slug)
+        except InvalidInput as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Goal created. Next: the KPIs that prove it.")
+            return redirect("goal-detail", goal_id=goal.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "goals/form.html", {"org": org, "form": form, "goal": None}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal = get_for(Goal.objects.select_related("organization"), request.user, Action.PLAN, pk=goal_id)
+    initial = {f: getattr(goal, f) for f in ("title", "description", "deadline", "start", "cadence")}
+    initial |= {"owner": goal.owner_id, "team": goal.team_id, "parent": goal.parent_id}
+    form = GoalForm(request.POST or None, org=goal.organization, goal=goal, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal_services.update_goal(request.user, goal.pk, form.cleaned_data)
+        except InvalidInput as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Goal saved.")
+            return redirect("goal-detail", goal_id=goal.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "goals/form.html", {"org": goal.organization, "form": form, "goal": goal}, status=status
+    )
+
+
+def detail_context(request: HttpRequest, goal: Goal, **forms_: forms.Form) -> dict[str, Any]:
+    role = role_in(request, goal.organization)
+    kpis = list(goal.kpis.prefetch_related("readings"))
+    for kpi in kpis:
+        readings = sorted(kpi.readings.all(), key=lambda r: (r.date, r.pk))
+        kpi.latest = readings[-1] if readings else None  # type: ignore[attr-defined]
+        kpi.recent = readings[-5:]  # type: ignore[attr-defined]
+    return {
+        "goal": goal,
+        "org": goal.organization,
+        "kpis": kpis,
+        "milestones": goal.milestones.select_related("owner").prefetch_related(
+            "predecessor_links__predecessor"
+        ),
+        "checkins": goal.checkins.select_related("author", "milestone")[:20],
+        "can_plan": role_allows(role, Action.PLAN),
+        "can_contribute": role_allows(role, Action.CONTRIBUTE),
+        "kpi_form": forms_.get("kpi_form") or KPIForm(),
+        "milestone_form": forms_.get("milestone_form") or MilestoneForm(goal=goal),
+        "checkin_form": forms_.get("checkin_form") or CheckInForm(),
+        "reading_form": forms_.get("reading_form") or ReadingForm(initial={"date": date.today()}),  # noqa: DTZ011 - a form default in the server's day
+        "reading_kpi": forms_.get("reading_kpi"),
+    }
+
+
+@login_required
+@require_http_methods(["GET"])
+def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """The goal page: KPIs with their latest readings, milestones, check-ins, and forms for each."""
+    goal = get_for(
+        Goal.objects.select_related("organization", "owner", "team", "parent"),
+        request.user,
+        Action.VIEW,
+        pk=goal_id,
+    )
+    return render(request, "goals/detail.html", detail_context(request, goal))
+
+
+def goal_for_post(request: HttpRequest, goal_id: int, action: Action) -> Goal:
+    return get_for(
+        Goal.objects.select_related("organization", "owner", "team", "parent"),
+        request.user,
+        action,
+        pk=goal_id,
+    )
+
+
+@login_required
+@require_POST
+def kpi_create(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal = goal_for_post(request, goal_id, Action.PLAN)
+    form = KPIForm(request.POST)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v is not None}
+        try:
+            kpi_services.add_kpi(request.user, goal.pk, data)
+        except InvalidInput as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"KPI “{data['name']}” added.")
+            return redirect("goal-detail", goal_id=goal.pk)
+    return render(request, "goals/detail.html", detail_context(request, goal, kpi_form=form), status=400)
+
+
+@login_required
+@require_POST
+def reading_create(request: HttpRequest, kpi_id: int) -> HttpResponse:
+    kpi = get_for(KPI.objects.select_related("goal"), request.user, Action.CONTRIBUTE, pk=kpi_id)
+    form = ReadingForm(request.POST)
+    if form.is_valid():
+        reading = kpi_services.ReadingIn(date=form.cleaned_data["date"], value=form.cleaned_data["value"])
+        try:
+            kpi_services.record_readings(request.user, kpi.pk, [reading])
+        except InvalidInput as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"Reading recorded for {kpi.name}.")
+            return redirect("goal-detail", goal_id=kpi.goal_id)
+    goal = goal_for_post(request, kpi.goal_id, Action.VIEW)
+    context = detail_context(request, goal, reading_form=form) | {"reading_kpi": kpi.pk}
+    return render(request, "goals/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def milestone_create(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal = goal_for_post(request, goal_id, Action.PLAN)
+    form = MilestoneForm(request.POST, goal=goal)
+    if form.is_valid():
+        try:
+            milestone_services.add_milestone(request.user, goal.pk, form.service_data())
+        except InvalidInput as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"Milestone “{form.cleaned_data['title']}” added.")
+            return redirect("goal-detail", goal_id=goal.pk)
+    return render(
+        request, "goals/detail.html", detail_context(request, goal, milestone_form=form), status=400
+    )
+
+
+@login_required
+@require_POST
+def checkin_create(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal = goal_for_post(request, goal_id, Action.CONTRIBUTE)
+    form = CheckInForm(request.POST)
+    if form.is_valid():
+        try:
+            checkin_services.post_checkin(request.user, goal.pk, form.cleaned_data)
+        except InvalidInput as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Check-in posted.")
+            return redirect("goal-detail", goal_id=goal.pk)
+    return render(request, "goals/detail.html", detail_context(request, goal, checkin_form=form), status=400)
