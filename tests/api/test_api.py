@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from backcast.accounts.models import ApiToken, User
+from backcast.goals.models import Resource
 from backcast.organizations.models import Organization, Team
 from backcast.services.tokens import create_token, revoke_token
 from tests.conftest import csrf_token, logged_in
@@ -188,6 +189,7 @@ def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
         "goal_id": str(goal.pk),
         "kpi_id": str(kpi.pk),
         "milestone_id": str(milestone.pk),
+        "resource_id": str(Resource.objects.create(organization=acme, name="analysts", capacity=2).pk),
     }
 
 
@@ -217,6 +219,8 @@ def test_every_route_hides_alice_from_charlie_and_anonymous(
     assert scoped >= 12
     assert not Team.objects.exists()
     assert Goal.objects.get().version == before
+    assert Resource.objects.get().capacity == 2
+    assert Resource.objects.get().capacity == 2
 
 
 def test_openapi_schema_and_docs_are_served(db: None) -> None:

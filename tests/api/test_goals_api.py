@@ -240,3 +240,27 @@ def test_checkins_and_roles(api: Api, goal_id: int, bob: User, carol: User) -> N
         == 422
     )
     assert contributor.call("patch", f"/goals/{goal_id}", {"title": "Renamed"})[0] == 403
+
+
+def test_resources(api: Api, acme: Organization, goal_id: int) -> None:
+    status, created = api.call(
+        "post", f"/organizations/{acme.slug}/resources", {"name": "analysts", "capacity": 2}
+    )
+    assert status == 201
+    assert (
+        api.call("post", f"/organizations/{acme.slug}/resources", {"name": "analysts"})[1]["field"] == "name"
+    )
+    api.call(
+        "post", f"/goals/{goal_id}/milestones", {"title": "Audit", "duration": 5, "demand": {"analysts": 2}}
+    )
+    status, answer = api.call(
+        "patch", f"/organizations/{acme.slug}/resources/{created['id']}", {"capacity": 1}
+    )
+    assert (status, answer["field"]) == (400, "capacity")
+    assert "'Audit' needs 2 units a day" in answer["detail"]
+    status, changed = api.call(
+        "patch", f"/organizations/{acme.slug}/resources/{created['id']}", {"capacity": 3}
+    )
+    assert (status, changed["capacity"]) == (200, 3)
+    status, listing = api.call("get", f"/organizations/{acme.slug}/resources")
+    assert listing["items"] == [{"id": created["id"], "name": "analysts", "capacity": 3, "team": None}]

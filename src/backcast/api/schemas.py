@@ -54,3 +54,22 @@ class MemberIn(Schema):
 
 class Created(Schema):
     id: int
+
+
+class ResourceIn(Schema):
+    name: str
+    capacity: int = Field(1, ge=0, description="Units available on each working day")
+    team: int | str | None = None
+
+
+class ResourcePatch(Schema):
+    name: str | None = None
+    capacity: int | None = Field(None, ge=0)
+    team: int | str | None = None
+
+
+class ResourceOut(Schema):
+    id: int
+    name: str
+    capacity: int
+    team: str | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -15,12 +15,17 @@ from backcast.api.schemas import (
     MemberIn,
     MemberOut,
     OrganizationOut,
+    ResourceIn,
+    ResourceOut,
+    ResourcePatch,
     TeamIn,
     TeamOut,
 )
+from backcast.goals.models import Resource
 from backcast.organizations.models import Membership, Organization, Team
 from backcast.organizations.tenancy import Action, get_for, user_pk
 from backcast.services import organizations as org_services
+from backcast.services import resources as resource_services
 
 router = Router(tags=["organizations"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
@@ -81,3 +86,39 @@ def list_members(request: HttpRequest, slug: str) -> list[MemberOut]:
 def set_member(request: HttpRequest, slug: str, payload: MemberIn) -> MemberOut:
     m = org_services.add_member(request.user, slug, payload.email, payload.role)
     return MemberOut(email=m.user.email, name=m.user.name, role=m.role, joined=m.created_at)
+
+
+def resource_out(r: Resource) -> ResourceOut:
+    return ResourceOut(id=r.pk, name=r.name, capacity=r.capacity, team=r.team.slug if r.team else None)
+
+
+@router.get(
+    "/{slug}/resources", response={200: list[ResourceOut], **ERRORS}, summary="Resources and their capacity"
+)
+@paginate(LimitOffsetPagination)
+def list_resources(request: HttpRequest, slug: str) -> list[ResourceOut]:
+    org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
+    return [
+        resource_out(r)
+        for r in Resource.objects.restrict(request.user).filter(organization=org).select_related("team")
+    ]
+
+
+@router.post(
+    "/{slug}/resources", response={201: Created, **ERRORS}, summary="Add a resource (owners and admins)"
+)
+def create_resource(request: HttpRequest, slug: str, payload: ResourceIn) -> Status[Created]:
+    resource = resource_services.create_resource(request.user, slug, payload.dict())
+    return Status(201, Created(id=resource.pk))
+
+
+@router.patch(
+    "/{slug}/resources/{resource_id}", response={200: ResourceOut, **ERRORS}, summary="Change a resource"
+)
+def patch_resource(request: HttpRequest, slug: str, resource_id: int, payload: ResourcePatch) -> ResourceOut:
+    org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
+    if not Resource.objects.filter(organization=org, pk=resource_id).exists():
+        raise Http404("not found")
+    return resource_out(
+        resource_services.update_resource(request.user, resource_id, payload.dict(exclude_unset=True))
+    )
