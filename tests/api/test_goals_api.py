@@ -264,3 +264,39 @@ def test_resources(api: Api, acme: Organization, goal_id: int) -> None:
     assert (status, changed["capacity"]) == (200, 3)
     status, listing = api.call("get", f"/organizations/{acme.slug}/resources")
     assert listing["items"] == [{"id": created["id"], "name": "analysts", "capacity": 3, "team": None}]
+
+
+def test_progress_is_computed_from_readings_and_rolls_up(api: Api) -> None:
+    _, objective = api.call(
+        "post",
+        "/goals",
+        {"title": "Best-in-class delivery by 2031", "deadline": "2031-12-31", "level": "objective"},
+    )
+    _, a = api.call(
+        "post", "/goals", {"title": "Raise OTD to 95%", "deadline": "2031-06-30", "parent": objective["id"]}
+    )
+    _, b = api.call(
+        "post",
+        "/goals",
+        {"title": "Cut lead time to 3 days", "deadline": "2031-06-30", "parent": objective["id"]},
+    )
+    _, otd = api.call(
+        "post", f"/goals/{a['id']}/kpis", {"name": "OTD", "unit": "%", "baseline": 80, "target": 90}
+    )
+    _, lead = api.call(
+        "post",
+        f"/goals/{b['id']}/kpis",
+        {"name": "Lead", "unit": "d", "direction": "decrease", "baseline": 5, "target": 3},
+    )
+    assert api.call("get", f"/goals/{objective['id']}")[1]["progress"] is None
+    api.call(
+        "post",
+        f"/kpis/{otd['id']}/readings",
+        [{"date": "2031-01-31", "value": 82}, {"date": "2031-02-28", "value": 85}],
+    )
+    api.call("post", f"/kpis/{lead['id']}/readings", [{"date": "2031-02-28", "value": 3.5}])
+    assert api.call("get", f"/goals/{a['id']}")[1]["progress"] == pytest.approx(0.5)
+    assert api.call("get", f"/goals/{b['id']}")[1]["progress"] == pytest.approx(0.75)
+    _, listing = api.call("get", "/goals")
+    shares = {g["id"]: g["progress"] for g in listing["items"]}
+    assert shares[objective["id"]] == pytest.approx(0.625)

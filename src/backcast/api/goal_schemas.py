@@ -55,6 +55,9 @@ class GoalOut(Schema):
     contributors: list[str]
     version: int
     updated_at: datetime
+    progress: float | None = Field(
+        description="0..1 from KPI readings, rolled up from aligned goals; null until measured"
+    )
 
 
 class KPIIn(Schema):

@@ -14,6 +14,7 @@ from backcast.goals.models import CheckIn, Goal
 from backcast.organizations.tenancy import Action, TenantQuerySet, get_for
 from backcast.services import checkins as checkin_services
 from backcast.services import goals as goal_services
+from backcast.services.progress import goal_progress
 
 router = Router(tags=["goals"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
@@ -27,7 +28,8 @@ def goals_for(request: HttpRequest) -> TenantQuerySet[Goal]:
     )
 
 
-def goal_out(goal: Goal) -> GoalOut:
+def goal_out(goal: Goal, progress: dict[int, float | None] | None = None) -> GoalOut:
+    shares = progress if progress is not None else goal_progress([goal])
     return GoalOut(
         id=goal.pk,
         organization=goal.organization.slug,
@@ -43,6 +45,7 @@ def goal_out(goal: Goal) -> GoalOut:
         contributors=[u.email for u in goal.contributors.all()],
         version=goal.version,
         updated_at=goal.updated_at,
+        progress=shares.get(goal.pk),
     )
 
 
@@ -70,7 +73,9 @@ def list_goals(
         goals = goals.filter(organization__slug=organization)
     if team:
         goals = goals.filter(team__slug=team)
-    return [goal_out(g) for g in goals]
+    rows = list(goals)
+    shares = goal_progress(rows)
+    return [goal_out(g, shares) for g in rows]
 
 
 @router.post("/goals", response={201: Created, **ERRORS}, summary="Create a goal (owners and admins)")
