@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 
 import typer
 from rich.console import Console
@@ -75,7 +76,7 @@ def demo(
     from backcast.services.demo import load_demo
 
     with reported():
-        login = load_demo(only_if_empty=if_empty)
+        login = load_demo(date.today(), only_if_empty=if_empty)  # noqa: DTZ011 - the machine's calendar day
     if login is None:
         console.print("The database already holds organisations; the demo was not loaded.")
         return
