@@ -6,31 +6,11 @@ import json
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from backcast.accounts.models import User
 from backcast.goals.models import KPI, Dependency, Goal, Milestone, Reading, Resource
 from backcast.organizations.models import Organization
-from backcast.services.tokens import create_token
-from tests.api.openapi import check_response
-
-
-class Api:
-    """A tiny JSON client acting as one user through a bearer token."""
-
-    def __init__(self, user: User) -> None:
-        _, raw = create_token(user, "tests")
-        self.client = Client()
-        self.headers = {"Authorization": f"Bearer {raw}"}
-
-    def call(self, method: str, url: str, body: Any = None) -> tuple[int, Any]:
-        kwargs: dict[str, Any] = {"headers": self.headers}
-        if body is not None:
-            kwargs |= {"data": json.dumps(body), "content_type": "application/json"}
-        response = getattr(self.client, method)(f"/api/v1{url}", **kwargs)
-        body = response.json() if response.content else None
-        check_response(method, f"/api/v1{url}", response.status_code, body)
-        return response.status_code, body
+from tests.api.client import Api
 
 
 @pytest.fixture

@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from backcast.api.goal_schemas import CheckInIn, CheckInOut, GoalIn, GoalOut, GoalPatch
+from backcast.api.plan_schemas import PlanOut
 from backcast.api.schemas import Created, Error
 from backcast.goals.models import CheckIn, Goal
 from backcast.organizations.tenancy import Action, TenantQuerySet, get_for
 from backcast.services import checkins as checkin_services
 from backcast.services import goals as goal_services
+from backcast.services import plans as plan_services
 from backcast.services.progress import goal_progress
 
 router = Router(tags=["goals"])
@@ -116,3 +119,19 @@ def list_checkins(request: HttpRequest, goal_id: int) -> list[CheckInOut]:
 def create_checkin(request: HttpRequest, goal_id: int, payload: CheckInIn) -> Status[Created]:
     checkin = checkin_services.post_checkin(request.user, goal_id, payload.dict())
     return Status(201, Created(id=checkin.pk))
+
+
+@router.get(
+    "/goals/{goal_id}/plan",
+    response={200: PlanOut, **ERRORS},
+    summary="The goal's plan, worked back from its deadline",
+    description=(
+        "The planning engine's verdict and dates for the goal's milestones (levelled against "
+        "resource capacity when milestones use resources), with the schedule risk. Recomputed "
+        "whenever a milestone, dependency, demand, capacity or date changes. 400 when the goal "
+        "cannot be planned yet (no milestones)."
+    ),
+)
+def get_plan(request: HttpRequest, goal_id: int) -> dict[str, Any]:
+    goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
+    return plan_services.plan_json(plan_services.goal_plan(goal, timezone.localdate()))

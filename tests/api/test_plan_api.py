@@ -1,0 +1,68 @@
+"""A goal's computed plan over HTTP: dates back from the deadline, ids, capacity, caching."""
+
+from __future__ import annotations
+
+import pytest
+
+from backcast.accounts.models import User
+from backcast.goals.models import Resource
+from backcast.organizations.models import Organization
+from tests.api.client import Api
+
+
+@pytest.fixture
+def api(alice: User) -> Api:
+    return Api(alice)
+
+
+def new_goal(api: Api, **extra: str) -> int:
+    body = {"title": "Raise on-time delivery to 95%", "deadline": "2031-06-30", "start": "2031-01-06"} | extra
+    status, created = api.call("post", "/goals", body)
+    assert status == 201
+    return int(created["id"])
+
+
+def add(api: Api, goal: int, **body: object) -> int:
+    status, created = api.call("post", f"/goals/{goal}/milestones", body)
+    assert status == 201, created
+    return int(created["id"])
+
+
+def test_the_plan_is_worked_back_from_the_deadline(api: Api) -> None:
+    goal = new_goal(api)
+    audit = add(api, goal, title="Audit carriers", duration=5)
+    scorecards = add(api, goal, title="Scorecards", duration=5, after=[audit])
+    spare = add(api, goal, title="Brief the board", duration=1)
+    status, plan = api.call("get", f"/goals/{goal}/plan")
+    assert status == 200
+    by_id = {m["id"]: m for m in plan["milestones"]}
+    assert (by_id[scorecards]["start"], by_id[scorecards]["finish"]) == ("2031-06-24", "2031-06-30")
+    assert (by_id[audit]["start"], by_id[audit]["finish"]) == ("2031-06-17", "2031-06-23")
+    assert by_id[spare]["critical"] is False
+    assert plan["critical_path"] == [audit, scorecards]
+    assert plan["feasible"] is True and plan["overloads"] == []
+    assert plan["required_start"] == "2031-06-17"
+    assert plan["probability_on_time"] == 1.0
+    # Any change the plan depends on shows at once: no stale cache.
+    assert api.call("patch", f"/milestones/{audit}", {"duration": 10})[0] == 200
+    _, plan = api.call("get", f"/goals/{goal}/plan")
+    assert plan["required_start"] == "2031-06-10"
+
+
+def test_capacity_levels_the_plan_and_names_the_bottleneck(api: Api, acme: Organization) -> None:
+    Resource.objects.create(organization=acme, name="analysts", capacity=1)
+    goal = new_goal(api, start="2031-06-18")
+    first = add(api, goal, title="Audit north", duration=5, demand={"analysts": 1})
+    second = add(api, goal, title="Audit south", duration=5, demand={"analysts": 1})
+    _, plan = api.call("get", f"/goals/{goal}/plan")
+    assert plan["levelled"] is True and plan["feasible"] is False
+    (overload,) = plan["overloads"]
+    assert overload["resource"] == "analysts"
+    assert set(overload["milestones"]) <= {first, second} and len(overload["milestones"]) == 1
+    assert "analysts" in overload["message"]
+
+
+def test_a_goal_without_milestones_cannot_be_planned_yet(api: Api) -> None:
+    status, answer = api.call("get", f"/goals/{new_goal(api)}/plan")
+    assert (status, answer["field"]) == (400, "plan")
+    assert "no milestones" in answer["detail"]
