@@ -66,3 +66,47 @@ def test_a_goal_without_milestones_cannot_be_planned_yet(api: Api) -> None:
     status, answer = api.call("get", f"/goals/{new_goal(api)}/plan")
     assert (status, answer["field"]) == (400, "plan")
     assert "no milestones" in answer["detail"]
+
+
+def test_a_goal_carries_its_smart_check_and_health(api: Api) -> None:
+    goal = new_goal(api)
+    _, body = api.call("get", f"/goals/{goal}")
+    letters = {c["letter"]: c for c in body["smart"]}
+    assert list(letters) == ["S", "M", "A", "R", "T"]
+    assert letters["M"]["status"] == "fail"
+    assert any("KPI" in reason for reason in letters["M"]["reasons"])
+    assert letters["R"]["status"] != "pass"  # not aligned to an objective
+    _, listing = api.call("get", "/goals")
+    assert listing["items"][0]["smart"] is None  # lists stay cheap
+    status, kpi = api.call(
+        "post",
+        f"/goals/{goal}/kpis",
+        {
+            "name": "On-time delivery",
+            "unit": "%",
+            "direction": "increase",
+            "baseline": 80,
+            "baseline_date": "2031-01-06",
+            "target": 95,
+        },
+    )
+    assert status == 201
+    add(api, goal, title="Audit carriers", duration=5)
+    _, body = api.call("get", f"/goals/{goal}")
+    letters = {c["letter"]: c for c in body["smart"]}
+    assert letters["M"]["status"] == "pass"
+    assert letters["A"]["status"] in {"pass", "warn"}
+    status, health = api.call("get", f"/goals/{goal}/health")
+    assert status == 200
+    assert health["status"] in {"on_track", "at_risk", "off_track"}
+
+
+def test_health_turns_when_the_plan_cannot_fit(api: Api) -> None:
+    goal = new_goal(api, start="2031-06-23")
+    add(api, goal, title="Rebuild the warehouse layout", duration=20)
+    _, health = api.call("get", f"/goals/{goal}/health")
+    assert health["status"] == "off_track"
+    assert any(f["signal"] in {"schedule", "capacity"} for f in health["findings"])
+    _, body = api.call("get", f"/goals/{goal}")
+    achievable = next(c for c in body["smart"] if c["letter"] == "A")
+    assert achievable["status"] == "fail"

@@ -40,6 +40,13 @@ class GoalPatch(Schema):
     contributors: list[Ident] | None = None
 
 
+class SmartLetterOut(Schema):
+    letter: str = Field(description="S, M, A, R or T")
+    name: str
+    status: str = Field(description="pass, warn or fail")
+    reasons: list[str] = Field(description="What to do about it, one sentence each")
+
+
 class GoalOut(Schema):
     id: int
     organization: str
@@ -57,6 +64,9 @@ class GoalOut(Schema):
     updated_at: datetime
     progress: float | None = Field(
         description="0..1 from KPI readings, rolled up from aligned goals; null until measured"
+    )
+    smart: list[SmartLetterOut] | None = Field(
+        None, description="The SMART check, letter by letter (on a single goal; null in lists)"
     )
 
 

@@ -20,8 +20,8 @@ from django.core.cache import cache
 from backcast.goals.models import Demand, Dependency, Goal, Milestone
 from backcast.planning.engine import PlanResult, plan_backward
 from backcast.planning.model import Dependency as PlanDependency
-from backcast.planning.model import Milestone as PlanMilestone
 from backcast.planning.model import Kind, Plan, PlanError, Resource
+from backcast.planning.model import Milestone as PlanMilestone
 from backcast.planning.report import as_json
 from backcast.services.errors import InvalidInput
 

@@ -9,11 +9,12 @@ from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from backcast.api.goal_schemas import CheckInIn, CheckInOut, GoalIn, GoalOut, GoalPatch
-from backcast.api.plan_schemas import PlanOut
+from backcast.api.goal_schemas import CheckInIn, CheckInOut, GoalIn, GoalOut, GoalPatch, SmartLetterOut
+from backcast.api.plan_schemas import FindingOut, HealthOut, PlanOut
 from backcast.api.schemas import Created, Error
 from backcast.goals.models import CheckIn, Goal
 from backcast.organizations.tenancy import Action, TenantQuerySet, get_for
+from backcast.services import assessment
 from backcast.services import checkins as checkin_services
 from backcast.services import goals as goal_services
 from backcast.services import plans as plan_services
@@ -31,8 +32,16 @@ def goals_for(request: HttpRequest) -> TenantQuerySet[Goal]:
     )
 
 
-def goal_out(goal: Goal, progress: dict[int, float | None] | None = None) -> GoalOut:
+def goal_out(goal: Goal, progress: dict[int, float | None] | None = None, *, smart: bool = False) -> GoalOut:
     shares = progress if progress is not None else goal_progress([goal])
+    letters = (
+        [
+            SmartLetterOut(letter=c.letter, name=c.name, status=c.status, reasons=list(c.reasons))
+            for c in assessment.goal_smart(goal, timezone.localdate())
+        ]
+        if smart
+        else None
+    )
     return GoalOut(
         id=goal.pk,
         organization=goal.organization.slug,
@@ -49,6 +58,7 @@ def goal_out(goal: Goal, progress: dict[int, float | None] | None = None) -> Goa
         version=goal.version,
         updated_at=goal.updated_at,
         progress=shares.get(goal.pk),
+        smart=letters,
     )
 
 
@@ -91,13 +101,13 @@ def create_goal(request: HttpRequest, payload: GoalIn) -> Status[Created]:
 
 @router.get("/goals/{goal_id}", response={200: GoalOut, **ERRORS}, summary="One goal")
 def get_goal(request: HttpRequest, goal_id: int) -> GoalOut:
-    return goal_out(get_for(goals_for(request), request.user, Action.VIEW, pk=goal_id))
+    return goal_out(get_for(goals_for(request), request.user, Action.VIEW, pk=goal_id), smart=True)
 
 
 @router.patch("/goals/{goal_id}", response={200: GoalOut, **ERRORS}, summary="Change a goal")
 def patch_goal(request: HttpRequest, goal_id: int, payload: GoalPatch) -> GoalOut:
     goal_services.update_goal(request.user, goal_id, payload.dict(exclude_unset=True))
-    return goal_out(get_for(goals_for(request), request.user, Action.VIEW, pk=goal_id))
+    return goal_out(get_for(goals_for(request), request.user, Action.VIEW, pk=goal_id), smart=True)
 
 
 @router.delete("/goals/{goal_id}", response={204: None, **ERRORS}, summary="Delete a goal")
@@ -135,3 +145,22 @@ def create_checkin(request: HttpRequest, goal_id: int, payload: CheckInIn) -> St
 def get_plan(request: HttpRequest, goal_id: int) -> dict[str, Any]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
     return plan_services.plan_json(plan_services.goal_plan(goal, timezone.localdate()))
+
+
+@router.get(
+    "/goals/{goal_id}/health",
+    response={200: HealthOut, **ERRORS},
+    summary="The goal's health and the reasons behind it",
+    description=(
+        "on_track, at_risk or off_track, from KPI actuals against their interim targets, KPI "
+        "forecasts at the deadline, milestones past their planned finish, slack, capacity, the "
+        "probability of finishing on time and the latest check-in's confidence."
+    ),
+)
+def get_health(request: HttpRequest, goal_id: int) -> HealthOut:
+    goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
+    verdict = assessment.goal_health(goal, timezone.localdate())
+    return HealthOut(
+        status=verdict.status,
+        findings=[FindingOut(status=f.status, signal=f.signal, text=f.text) for f in verdict.findings],
+    )

@@ -1,0 +1,128 @@
+"""A goal's SMART check and health: the facts gathered from the database, judged by the planning core.
+
+Both read the goal's KPIs with their readings, its plan (from :mod:`backcast.services.plans`,
+cached) and its latest check-in, then hand plain facts to the pure ``planning.smart`` and
+``planning.health``. Nothing is stored: the verdicts are recomputed from the data every time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from backcast.goals.models import KPI, CheckIn, Goal, Milestone, Reading
+from backcast.planning.health import Health, HealthFacts, KpiSignal, health
+from backcast.planning.kpi import Point, forecast, history_check, interim_target
+from backcast.planning.smart import CapacityVerdict, GoalFacts, KpiFacts, LetterCheck, smart_check
+from backcast.services.errors import InvalidInput
+from backcast.services.plans import GoalPlan, goal_plan
+from backcast.services.progress import kpi_target
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What both verdicts read: KPIs with their readings (oldest first) and the plan, if any."""
+
+    kpis: list[tuple[KPI, list[Point]]]
+    plan: GoalPlan | None
+
+
+def gather(goal: Goal, today: date) -> Facts:
+    """The goal's KPIs and readings in two queries, and its plan (None when it cannot be planned)."""
+    kpis = list(KPI.objects.filter(goal=goal).order_by("pk"))
+    points: dict[int, list[Point]] = defaultdict(list)
+    for kpi_id, day, value in (
+        Reading.objects.filter(kpi__goal=goal).order_by("date", "pk").values_list("kpi_id", "date", "value")
+    ):
+        points[kpi_id].append(Point(day, value))
+    try:
+        plan: GoalPlan | None = goal_plan(goal, today)
+    except InvalidInput:
+        plan = None
+    return Facts([(k, points[k.pk]) for k in kpis], plan)
+
+
+def goal_smart(goal: Goal, today: date, facts: Facts | None = None) -> list[LetterCheck]:
+    """Each SMART letter pass / warn / fail with reasons a person can act on."""
+    facts = facts or gather(goal, today)
+    capacity = None
+    finishes: list[tuple[str, date | None]]
+    if facts.plan is not None:
+        result = facts.plan.result
+        bottleneck = next((o.resource for o in result.overloads if o.resource), "")
+        capacity = CapacityVerdict(result.feasible, result.earliest_finish, bottleneck or "")
+        finishes = [(m.title, m.finish) for m in result.milestones]
+    else:
+        finishes = [
+            (title, None) for title in Milestone.objects.filter(goal=goal).values_list("title", flat=True)
+        ]
+    history = []
+    for kpi, readings in facts.kpis:
+        check = history_check(kpi_target(kpi, goal.deadline), readings, today, kpi.unit)
+        if check is not None:
+            history.append((kpi.name, check))
+    return smart_check(
+        GoalFacts(
+            title=goal.title,
+            description=goal.description,
+            owner=goal.owner.email if goal.owner else None,
+            deadline=goal.deadline,
+            today=today,
+            aligned=goal.parent_id is not None,
+            is_objective=goal.level == Goal.Level.OBJECTIVE,
+            kpis=[KpiFacts(k.name, k.unit, k.baseline, k.target) for k, _ in facts.kpis],
+            milestones=finishes,
+            capacity=capacity,
+            history=history,
+        )
+    )
+
+
+def goal_health(goal: Goal, today: date, facts: Facts | None = None) -> Health:
+    """On track / at risk / off track, with every finding behind it."""
+    facts = facts or gather(goal, today)
+    signals = []
+    for kpi, readings in facts.kpis:
+        target = kpi_target(kpi, goal.deadline)
+        signals.append(
+            KpiSignal(
+                name=kpi.name,
+                unit=kpi.unit,
+                direction=target.direction,
+                target=kpi.target,
+                actual=readings[-1].value if readings else None,
+                interim_target=interim_target(target, today),
+                forecast=forecast(readings, target.target_date),
+                band_low=kpi.band_low,
+                band_high=kpi.band_high,
+            )
+        )
+    late: list[str] = []
+    min_slack = feasible = probability = None
+    if facts.plan is not None:
+        result = facts.plan.result
+        done = set(
+            Milestone.objects.filter(goal=goal, status=Milestone.Status.DONE).values_list("pk", flat=True)
+        )
+        ids = facts.plan.milestone_ids
+        late = [m.title for m in result.milestones if m.finish < today and ids[m.id] not in done]
+        min_slack = min(m.slack for m in result.milestones)
+        feasible = result.feasible
+        probability = result.risk.probability_on_time if result.risk else None
+    confidence = (
+        CheckIn.objects.filter(goal=goal)
+        .order_by("-created_at", "-pk")
+        .values_list("confidence", flat=True)
+        .first()
+    )
+    return health(
+        HealthFacts(
+            kpis=signals,
+            late_milestones=late,
+            min_slack=min_slack,
+            feasible=feasible,
+            probability_on_time=probability,
+            latest_confidence=confidence,
+        )
+    )
