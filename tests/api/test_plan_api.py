@@ -110,3 +110,33 @@ def test_health_turns_when_the_plan_cannot_fit(api: Api) -> None:
     _, body = api.call("get", f"/goals/{goal}")
     achievable = next(c for c in body["smart"] if c["letter"] == "A")
     assert achievable["status"] == "fail"
+
+
+def test_interim_targets_sit_at_milestone_finishes(api: Api) -> None:
+    goal = new_goal(api)
+    _, kpi = api.call(
+        "post",
+        f"/goals/{goal}/kpis",
+        {
+            "name": "OTD",
+            "unit": "%",
+            "direction": "increase",
+            "baseline": 80,
+            "baseline_date": "2031-01-06",
+            "target": 95,
+        },
+    )
+    add(api, goal, title="Scorecards live", duration=10)
+    status, points = api.call("get", f"/kpis/{kpi['id']}/trajectory")
+    assert status == 200
+    assert [p["date"] for p in points] == ["2031-06-30"]
+    assert points[0]["value"] == 95 and points[0]["milestones"] == ["Scorecards live"]
+    first = add(api, goal, title="Audit", duration=20)
+    api.call("patch", f"/milestones/{first}", {"duration": 20})
+    second = add(api, goal, title="Pilot", duration=5, after=[first])
+    api.call("post", f"/goals/{goal}/milestones", {"title": "Roll out", "duration": 5, "after": [second]})
+    _, points = api.call("get", f"/kpis/{kpi['id']}/trajectory")
+    days = [p["date"] for p in points]
+    assert days == sorted(days) and days[-1] == "2031-06-30" and len(days) == 3
+    values = [p["value"] for p in points]
+    assert 80 < values[0] < values[1] < values[2] == 95  # linear from the baseline, rising to the target

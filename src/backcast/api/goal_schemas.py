@@ -40,6 +40,12 @@ class GoalPatch(Schema):
     contributors: list[Ident] | None = None
 
 
+class CheckpointOut(Schema):
+    date: date
+    value: float = Field(description="The interim target on that day")
+    milestones: list[str] = Field(description="Milestones that finish that day")
+
+
 class SmartLetterOut(Schema):
     letter: str = Field(description="S, M, A, R or T")
     name: str

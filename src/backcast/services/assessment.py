@@ -13,7 +13,7 @@ from datetime import date
 
 from backcast.goals.models import KPI, CheckIn, Goal, Milestone, Reading
 from backcast.planning.health import Health, HealthFacts, KpiSignal, health
-from backcast.planning.kpi import Point, forecast, history_check, interim_target
+from backcast.planning.kpi import Point, forecast, history_check, interim_target, trajectory
 from backcast.planning.smart import CapacityVerdict, GoalFacts, KpiFacts, LetterCheck, smart_check
 from backcast.services.errors import InvalidInput
 from backcast.services.plans import GoalPlan, goal_plan
@@ -126,3 +126,24 @@ def goal_health(goal: Goal, today: date, facts: Facts | None = None) -> Health:
             latest_confidence=confidence,
         )
     )
+
+
+def kpi_trajectory(kpi: KPI, today: date) -> list[tuple[date, float, list[str]]]:
+    """Interim targets derived backward from the KPI's target: one at each milestone finish.
+
+    Linear from the baseline to the target on its date; each checkpoint lists the milestones
+    that finish on that day. Without a plan (no milestones yet), only the target itself.
+    """
+    goal = kpi.goal
+    target = kpi_target(kpi, goal.deadline)
+    try:
+        plan: GoalPlan | None = goal_plan(goal, today)
+    except InvalidInput:
+        plan = None
+    finishing: dict[date, list[str]] = defaultdict(list)
+    if plan is not None:
+        for m in plan.result.milestones:
+            if m.finish <= target.target_date:
+                finishing[m.finish].append(m.title)
+    finishing.setdefault(target.target_date, [])
+    return [(c.day, c.value, finishing[c.day]) for c in trajectory(target, list(finishing))]

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from backcast.api.goal_schemas import KPIIn, KPIOut, ReadingIn, ReadingOut, ReadingsRecorded
+from backcast.api.goal_schemas import CheckpointOut, KPIIn, KPIOut, ReadingIn, ReadingOut, ReadingsRecorded
 from backcast.api.schemas import Created, Error
 from backcast.goals.models import KPI, Goal
 from backcast.organizations.tenancy import Action, get_for
+from backcast.services import assessment
 from backcast.services import kpis as kpi_services
 
 router = Router(tags=["kpis"])
@@ -62,3 +64,16 @@ def create_readings(request: HttpRequest, kpi_id: int, payload: list[ReadingIn])
 def list_readings(request: HttpRequest, kpi_id: int) -> Any:
     kpi = get_for(KPI.objects.all(), request.user, Action.VIEW, pk=kpi_id)
     return kpi.readings.order_by("date", "id").values("id", "date", "value", "key")
+
+
+@router.get(
+    "/kpis/{kpi_id}/trajectory",
+    response={200: list[CheckpointOut], **ERRORS},
+    summary="Interim targets derived backward from the target, at each milestone finish",
+)
+def get_trajectory(request: HttpRequest, kpi_id: int) -> list[CheckpointOut]:
+    kpi = get_for(KPI.objects.select_related("goal"), request.user, Action.VIEW, pk=kpi_id)
+    return [
+        CheckpointOut(date=day, value=value, milestones=titles)
+        for day, value, titles in assessment.kpi_trajectory(kpi, timezone.localdate())
+    ]
