@@ -235,7 +235,10 @@ def plans(draw: st.DrawFn) -> Plan:
         deps = tuple(
             Dependency(f"m{i}", draw(st.integers(-2, 3)), draw(st.sampled_from(KINDS))) for i in preds
         )
-        milestones.append(Milestone(f"m{j}", f"M{j}", duration, None, demand, deps))
+        pins = draw(st.sampled_from(["none", "none", "before", "after"]))
+        not_before = draw(st.dates(D("2027-01-01"), D("2027-03-15"))) if pins == "before" else None
+        not_after = draw(st.dates(D("2027-01-15"), D("2027-03-31"))) if pins == "after" else None
+        milestones.append(Milestone(f"m{j}", f"M{j}", duration, None, demand, deps, not_before, not_after))
     workdays = draw(st.sets(st.integers(0, 6), min_size=1))
     holidays = draw(st.sets(st.dates(D("2027-01-01"), D("2027-03-31")), max_size=4))
     start = draw(st.dates(D("2027-01-01"), D("2027-02-15")))
@@ -269,6 +272,12 @@ def test_every_plan_is_valid_and_no_later_than_the_unconstrained_latest_dates(pl
         assert x.start <= x.latest_start  # no levelled plan beats the unconstrained bound
         assert x.slack == idx(x.latest_start) - idx(x.earliest_start)
         assert x.earliest_start >= cal.on_or_after(plan.start)
+        if spec.not_after is not None:
+            assert idx(x.finish) <= idx(cal.on_or_before(spec.not_after))
+        if spec.not_before is not None:
+            assert x.earliest_start >= cal.on_or_after(spec.not_before)
+            if result.feasible:
+                assert x.start >= cal.on_or_after(spec.not_before)
         for dep in spec.after:
             p = got[dep.on]
             if dep.kind == "FS":
@@ -287,7 +296,8 @@ def test_every_plan_is_valid_and_no_later_than_the_unconstrained_latest_dates(pl
                     load[day] = load.get(day, 0) + units
         assert max(load.values(), default=0) <= r.capacity
     assert result.required_start == min(x.start for x in result.milestones)
-    assert result.feasible == (result.required_start >= cal.on_or_after(plan.start))
+    if result.required_start < cal.on_or_after(plan.start):
+        assert not result.feasible
     assert (result.overloads == ()) == result.feasible
     least = min(x.slack for x in result.milestones)
     assert [x.id for x in result.milestones if x.critical] == [
@@ -337,3 +347,38 @@ def test_the_collector_is_left_as_it_was() -> None:
         gc.enable()
     plan_backward(make(m("a", 1)))
     assert gc.isenabled()
+
+
+def test_a_finish_pin_is_an_interim_deadline() -> None:
+    pinned = Milestone("a", "A", 5, not_after=D("2027-02-12"))
+    result = plan_backward(make(pinned, m("b", 5, ["a"])))
+    dates = by_id(result)
+    assert dates["a"][:2] == ("2027-02-08", "2027-02-12")
+    assert dates["b"][:2] == ("2027-03-01", "2027-03-05")
+    levelled = plan_backward(
+        make(
+            Milestone("a", "A", 5, demand={"crew": 1}, not_after=D("2027-02-12")),
+            m("b", 5, demand={"crew": 1}),
+            resources=[Resource("crew", 1)],
+        )
+    )
+    assert by_id(levelled)["a"][:2] == ("2027-02-08", "2027-02-12")
+
+
+def test_a_start_pin_the_plan_cannot_keep_makes_it_infeasible() -> None:
+    result = plan_backward(make(Milestone("a", "A", 5, not_before=D("2027-03-03")), m("b", 1)))
+    assert not result.feasible and result.required_start > D("2027-01-04")
+    (overload,) = result.overloads
+    assert overload.resource is None and overload.milestones == ("a",)
+    assert (
+        "may not start before 2027-03-03" in overload.message and "2 working days earlier" in overload.message
+    )
+    assert result.milestones[0].earliest_start == D("2027-03-03")
+    kept = plan_backward(make(Milestone("a", "A", 5, not_before=D("2027-02-01"))))
+    assert kept.feasible and kept.milestones[0].start == D("2027-03-01")
+
+
+def test_pins_must_leave_room() -> None:
+    with pytest.raises(PlanError, match="before its earliest start") as caught:
+        plan_backward(make(Milestone("a", "A", 5, not_before=D("2027-02-10"), not_after=D("2027-02-01"))))
+    assert caught.value.place == ("milestones", 0, "not_after")

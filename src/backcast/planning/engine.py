@@ -118,6 +118,8 @@ class Frame:
     first: dt.date  # the working day of index 0
     end: int  # index of the day after the last working day on or before the deadline
     units: Units | None
+    floors: dict[int, int]  # milestone -> earliest start index of its own (not_before)
+    caps: dict[int, int]  # milestone -> latest end index of its own (the day after not_after)
 
 
 def plan_backward(
@@ -141,14 +143,18 @@ def _plan_backward(plan: Plan, time_limit: float, seed: int, runs: int, risk_see
     check_plan(plan, cycles=False)
     frame = make_frame(plan)
     net = frame.net
-    timing = unconstrained(net, begin=0, end=frame.end)
+    timing = unconstrained(net, begin=0, end=frame.end, floors=frame.floors, caps=frame.caps)
     if frame.units is None:
         starts = timing.latest
     else:
-        starts = levelled_starts(net, frame.units, end=frame.end, time_limit=time_limit, seed=seed)
+        starts = levelled_starts(
+            net, frame.units, end=frame.end, caps=frame.caps, time_limit=time_limit, seed=seed
+        )
     begin = min(starts)
     critical = timing.critical()
-    overloads = () if begin >= 0 else diagnose(plan, frame, timing, starts, critical)
+    early = [j for j, floor in frame.floors.items() if starts[j] < floor]
+    feasible = begin >= 0 and not early
+    overloads = () if feasible else diagnose(plan, frame, timing, starts, critical, early)
     first, cal = frame.first, plan.calendar
     last_day = frame.end - 1
     risk = assess_risk(plan, frame, starts, runs, risk_seed) if runs else None
@@ -156,7 +162,7 @@ def _plan_backward(plan: Plan, time_limit: float, seed: int, runs: int, risk_see
         goal=plan.goal,
         start=plan.start,
         deadline=plan.deadline,
-        feasible=begin >= 0,
+        feasible=feasible,
         levelled=frame.units is not None,
         required_start=cal.add(first, begin),
         earliest_finish=cal.add(first, last_day - begin),
@@ -191,7 +197,17 @@ def make_frame(plan: Plan) -> Frame:
     end = cal.count(first, cal.on_or_before(plan.deadline)) + 1
     net = compile_network(plan)
     levelled = any(units > 0 and m.duration > 0 for m in plan.milestones for units in m.demand.values())
-    return Frame(net, first, end, whole_units(plan) if levelled else None)
+    floors = {
+        j: cal.count(first, cal.on_or_after(m.not_before))
+        for j, m in enumerate(plan.milestones)
+        if m.not_before is not None
+    }
+    caps = {
+        j: cal.count(first, cal.on_or_before(m.not_after)) + 1
+        for j, m in enumerate(plan.milestones)
+        if m.not_after is not None
+    }
+    return Frame(net, first, end, whole_units(plan) if levelled else None, floors, caps)
 
 
 def planned(
@@ -231,16 +247,38 @@ def planned(
 
 
 def diagnose(
-    plan: Plan, frame: Frame, timing: Timing, starts: Sequence[int], critical: Sequence[bool]
+    plan: Plan,
+    frame: Frame,
+    timing: Timing,
+    starts: Sequence[int],
+    critical: Sequence[bool],
+    early: Sequence[int] = (),
 ) -> tuple[Overload, ...]:
-    """Why the plan must start before ``start``: the dependency chain, bottleneck resources, or both.
+    """Why the plan does not fit: pinned starts it breaks, the dependency chain, bottleneck resources.
 
-    The chain is to blame when the unconstrained plan already starts too early. A resource is a
+    ``early`` are milestones the plan needs to start before their own earliest start (pin). The
+    chain is to blame when the unconstrained plan already starts too early. A resource is a
     bottleneck when lifting its limit alone shortens the levelled plan; its milestones to act on
     are those that would have to begin before the start.
     """
     net, first, cal = frame.net, frame.first, plan.calendar
     found: list[Overload] = []
+    for j in early:
+        m = plan.milestones[j]
+        short = frame.floors[j] - starts[j]
+        found.append(
+            Overload(
+                resource=None,
+                capacity=None,
+                milestones=(m.id,),
+                days_won=short,
+                message=(
+                    f"{m.id} may not start before {m.not_before}, but the plan needs it to start by "
+                    f"{cal.add(first, starts[j])}, {short} working days earlier: unpin it, shorten "
+                    "what follows it, or move the deadline."
+                ),
+            )
+        )
     chain_begin = min(timing.latest)
     if chain_begin < 0:
         path = [net.ids[j] for j in critical_path(net, list(critical))]
@@ -261,10 +299,10 @@ def diagnose(
     if units is None:
         return tuple(found)
     days_short = -min(starts)
-    if days_short <= -chain_begin:
-        return tuple(found)  # capacity costs nothing here: the chain alone explains it
+    if days_short <= max(0, -chain_begin):
+        return tuple(found)  # capacity costs nothing here: the chain or a pin explains it
     used = [r for r in range(len(plan.resources)) if any(row[r] for row in units.demands)]
-    blamed = bottlenecks(net, units, used) or [(r, 0) for r in used]
+    blamed = bottlenecks(net, units, used, end=frame.end, caps=frame.caps) or [(r, 0) for r in used]
     for r, won in blamed:
         resource = plan.resources[r]
         early = [

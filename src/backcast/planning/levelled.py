@@ -10,7 +10,7 @@ back. Fractional capacities and demands (half a person) are scaled to whole unit
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -48,22 +48,47 @@ def whole_units(plan: Plan) -> Units:
     return Units(demands, [int(c * s) for c, s in zip(capacities, scales, strict=True)], scales)
 
 
-def mirrored(net: Network, units: Units, *, without: int | None = None) -> LevellingProblem:
-    """The levelling problem in backward time; ``without`` drops one resource's limit (a what-if)."""
-    d = net.durations
+def mirrored(
+    net: Network,
+    units: Units,
+    *,
+    end: int,
+    caps: Mapping[int, int] | None = None,
+    without: int | None = None,
+) -> LevellingProblem:
+    """The levelling problem in backward time; ``without`` drops one resource's limit (a what-if).
+
+    A milestone's own end cap (finish no later than) is a release time in backward time: an
+    extra zero-length activity at time 0 (it has no predecessors, so every left-justified
+    schedule puts it there) with a lag to the milestone.
+    """
+    d = list(net.durations)
     lags = [(j, i, delta + d[j] - d[i]) for i, j, delta in net.lags]
-    demands = units.demands
+    demands = [list(row) for row in units.demands]
     capacities = units.capacities
     if without is not None:
         demands = [[0 if r == without else q for r, q in enumerate(row)] for row in demands]
+    if caps:
+        origin = len(d)
+        d.append(0)
+        demands.append([0] * len(capacities))
+        lags += [(origin, j, end - min(end, cap)) for j, cap in sorted(caps.items())]
     return LevellingProblem(d, demands, capacities, lags)
 
 
-def levelled_starts(net: Network, units: Units, *, end: int, time_limit: float, seed: int) -> list[int]:
-    """The latest starts (indices) under capacity: every milestone ends by ``end``."""
-    backward = solve(mirrored(net, units), time_limit=time_limit, seed=seed)
+def levelled_starts(
+    net: Network,
+    units: Units,
+    *,
+    end: int,
+    caps: Mapping[int, int] | None = None,
+    time_limit: float,
+    seed: int,
+) -> list[int]:
+    """The latest starts (indices) under capacity: every milestone ends by ``end`` (and its cap)."""
+    backward = solve(mirrored(net, units, end=end, caps=caps), time_limit=time_limit, seed=seed)
     d = net.durations
-    return [end - b - dj for b, dj in zip(backward, d, strict=True)]
+    return [end - b - dj for b, dj in zip(backward, d, strict=False)]
 
 
 def quick_span(problem: LevellingProblem) -> int:
@@ -73,13 +98,15 @@ def quick_span(problem: LevellingProblem) -> int:
     return max((s + dj for s, dj in zip(starts, net.durations, strict=True)), default=0)
 
 
-def bottlenecks(net: Network, units: Units, used: Sequence[int]) -> list[tuple[int, int]]:
+def bottlenecks(
+    net: Network, units: Units, used: Sequence[int], *, end: int, caps: Mapping[int, int] | None = None
+) -> list[tuple[int, int]]:
     """``(resource, working days won)`` for each resource whose limit alone lengthens the plan.
 
     Each resource in ``used`` is lifted in turn and the plan re-levelled with one fast pass; the
     days the plan shortens by are what that resource costs. Best first; empty when no single
     resource is to blame (the dependencies are, or several resources together).
     """
-    base = quick_span(mirrored(net, units))
-    gains = [(r, base - quick_span(mirrored(net, units, without=r))) for r in used]
+    base = quick_span(mirrored(net, units, end=end, caps=caps))
+    gains = [(r, base - quick_span(mirrored(net, units, end=end, caps=caps, without=r))) for r in used]
     return sorted(((r, g) for r, g in gains if g > 0), key=lambda rg: (-rg[1], rg[0]))

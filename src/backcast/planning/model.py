@@ -51,6 +51,8 @@ class Milestone:
 
     ``estimate`` is the optional (optimistic, likely, pessimistic) duration for the risk
     simulation; ``demand`` the units of each resource used on every working day it runs.
+    ``not_before`` pins its start to that day or later; ``not_after`` pins its finish to that
+    day or earlier (an interim deadline).
     """
 
     id: str
@@ -59,6 +61,8 @@ class Milestone:
     estimate: tuple[float, float, float] | None = None
     demand: Mapping[str, float] = field(default_factory=dict)
     after: tuple[Dependency, ...] = ()
+    not_before: dt.date | None = None
+    not_after: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +106,7 @@ def check_plan(plan: Plan, *, cycles: bool = True) -> None:
             )
         ids[m.id] = k
     for k, m in enumerate(milestones):
-        if m.duration < 0 or m.estimate is not None or m.demand:
+        if m.duration < 0 or m.estimate is not None or m.demand or m.not_after:
             _check_milestone(k, m, capacity)
     kinds = set(KINDS)
     for k, m in enumerate(milestones):
@@ -160,6 +164,11 @@ def _check_milestone(k: int, m: Milestone, capacity: Mapping[str, float]) -> Non
     if m.duration < 0:
         raise PlanError(
             ("milestones", k, "duration"), f"duration must be 0 or more working days, not {m.duration}"
+        )
+    if m.not_before and m.not_after and m.not_after < m.not_before:
+        raise PlanError(
+            ("milestones", k, "not_after"),
+            f"must finish no later than {m.not_after}, which is before its earliest start {m.not_before}",
         )
     if m.estimate is not None:
         low, likely, high = m.estimate

@@ -10,6 +10,7 @@ second: no per-node objects, no graph library.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from backcast.planning.model import Network
@@ -30,12 +31,17 @@ class Timing:
         return [s == least for s in self.slack]
 
 
-def earliest_starts(net: Network, begin: int) -> list[int]:
-    """The earliest start of every milestone: its dependencies allow it and it is ``>= begin``."""
+def earliest_starts(net: Network, begin: int, floors: Mapping[int, int] | None = None) -> list[int]:
+    """The earliest start of every milestone: its dependencies allow it and it is ``>= begin``.
+
+    ``floors`` gives some milestones a later earliest start of their own (start no earlier than).
+    """
     es = [begin] * len(net.durations)
+    for j, floor in (floors or {}).items():
+        es[j] = max(begin, floor)
     preds = net.preds
     for j in net.topo:
-        best = begin
+        best = es[j]
         for i, delta in preds[j]:
             t = es[i] + delta
             if t > best:
@@ -44,13 +50,17 @@ def earliest_starts(net: Network, begin: int) -> list[int]:
     return es
 
 
-def latest_starts(net: Network, end: int) -> list[int]:
+def latest_starts(net: Network, end: int, caps: Mapping[int, int] | None = None) -> list[int]:
     """The latest start of every milestone: all its successors can still be met, and it ends by ``end``.
 
-    Pushed backward along the predecessor lists: in reverse topological order a milestone's
-    latest start is final when it is reached, and it lowers each predecessor's bound.
+    ``caps`` gives some milestones an earlier end of their own (finish no later than). Pushed
+    backward along the predecessor lists: in reverse topological order a milestone's latest
+    start is final when it is reached, and it lowers each predecessor's bound.
     """
-    ls = [end - dj for dj in net.durations]
+    d = net.durations
+    ls = [end - dj for dj in d]
+    for j, cap in (caps or {}).items():
+        ls[j] = min(end, cap) - d[j]
     preds = net.preds
     for j in reversed(net.topo):
         lj = ls[j]
@@ -61,10 +71,17 @@ def latest_starts(net: Network, end: int) -> list[int]:
     return ls
 
 
-def unconstrained(net: Network, *, begin: int, end: int) -> Timing:
+def unconstrained(
+    net: Network,
+    *,
+    begin: int,
+    end: int,
+    floors: Mapping[int, int] | None = None,
+    caps: Mapping[int, int] | None = None,
+) -> Timing:
     """Both passes and the slack of every milestone (in working days, negative when late)."""
-    es = earliest_starts(net, begin)
-    ls = latest_starts(net, end)
+    es = earliest_starts(net, begin, floors)
+    ls = latest_starts(net, end, caps)
     slack = [b - a for a, b in zip(es, ls, strict=True)]
     return Timing(es, ls, slack, min(slack))
 

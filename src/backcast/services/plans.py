@@ -46,7 +46,8 @@ def build_plan(goal: Goal, today: date) -> tuple[Plan, dict[str, int]]:
 
     Milestones are named by their titles (``title (#id)`` when two share one) so overload
     messages are readable; resources by name likewise. Work may start on the goal's start date,
-    or today when it has none.
+    or today when it has none. A pinned start means "start no earlier than", a pinned finish
+    "finish no later than".
     """
     milestones = list(Milestone.objects.filter(goal=goal).order_by("pk"))
     links = list(
@@ -80,6 +81,8 @@ def build_plan(goal: Goal, today: date) -> tuple[Plan, dict[str, int]]:
                 estimate=estimate_of(m),
                 demand=demand[m.pk],
                 after=tuple(after[m.pk]),
+                not_before=m.pinned_start,
+                not_after=m.pinned_finish,
             )
             for m in milestones
         ),
