@@ -76,3 +76,14 @@ def test_add_and_count_are_inverse(
         if (lo + dt.timedelta(k)).weekday() in workdays and lo + dt.timedelta(k) not in holidays
     )
     assert manual == abs(steps)
+
+
+def test_dates_beyond_the_year_9999_are_refused_not_mangled() -> None:
+    from backcast.planning.calendar import OutOfRange
+
+    cal = WorkCalendar()
+    with pytest.raises(OutOfRange):
+        cal.dates(D("9999-12-01"), [0, 100])
+    with pytest.raises(OutOfRange):
+        cal.add(D("9999-12-01"), 100)
+    assert cal.dates(D("2027-01-04"), []) == []

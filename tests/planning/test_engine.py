@@ -382,3 +382,8 @@ def test_pins_must_leave_room() -> None:
     with pytest.raises(PlanError, match="before its earliest start") as caught:
         plan_backward(make(Milestone("a", "A", 5, not_before=D("2027-02-10"), not_after=D("2027-02-01"))))
     assert caught.value.place == ("milestones", 0, "not_after")
+
+
+def test_a_plan_that_runs_past_the_year_9999_is_a_clear_fault() -> None:
+    with pytest.raises(PlanError, match="years 1 to 9999"):
+        plan_backward(make(m("a", 3_000_000), start=D("2027-01-04"), deadline=D("2027-03-05")))

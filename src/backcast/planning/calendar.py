@@ -23,6 +23,14 @@ WEEKDAY_NAMES = {name: k for k, name in enumerate(WEEKDAYS)} | {
 }
 
 
+FIRST_DAY = np.datetime64("0001-01-01", "D")
+LAST_DAY = np.datetime64("9999-12-31", "D")
+
+
+class OutOfRange(ValueError):
+    """A step by working days that lands outside the years 1 to 9999, which dates cannot hold."""
+
+
 @dataclass(frozen=True, slots=True)
 class WorkCalendar:
     """Working weekdays (0 = Monday ... 6 = Sunday) and holidays.
@@ -82,11 +90,16 @@ class WorkCalendar:
         """``add(origin, k)`` for every ``k`` of ``offsets``, in one vectorised call."""
         array = np.asarray(offsets, dtype=np.int64)
         when = np.busday_offset(np.datetime64(origin, "D"), array, roll="forward", busdaycal=self._busdays)
+        if when.size and (when.min() < FIRST_DAY or when.max() > LAST_DAY):
+            raise OutOfRange(
+                f"{origin} moved by {array.min()} to {array.max()} working days leaves the years 1-9999"
+            )
         return list(when.astype(object))
 
 
 def _to_date(value: np.datetime64) -> dt.date:
-    """A numpy day as a ``datetime.date``."""
+    """A numpy day as a ``datetime.date``; :class:`OutOfRange` beyond the years 1 to 9999."""
     result = value.astype(object)
-    assert isinstance(result, dt.date)
+    if not isinstance(result, dt.date):
+        raise OutOfRange(f"{value} is outside the years 1-9999")
     return result

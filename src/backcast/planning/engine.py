@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from backcast.planning.calendar import OutOfRange
 from backcast.planning.levelled import Units, bottlenecks, levelled_starts, whole_units
-from backcast.planning.model import Network, Plan, check_plan, compile_network
+from backcast.planning.model import Network, Plan, PlanError, check_plan, compile_network
 from backcast.planning.risk import Edge, edge_order, resource_flow_edges, simulate
 from backcast.planning.schedule import Timing, critical_path, unconstrained
 
@@ -136,7 +137,12 @@ def plan_backward(
     schedule-risk simulation of that many runs, reproducible with ``risk_seed``.
     """
     with garbage_collection_paused():
-        return _plan_backward(plan, time_limit, seed, runs, risk_seed)
+        try:
+            return _plan_backward(plan, time_limit, seed, runs, risk_seed)
+        except OutOfRange as exc:
+            raise PlanError(
+                ("milestones",), "the plan runs outside the years 1 to 9999: check the durations and lags"
+            ) from exc
 
 
 def _plan_backward(plan: Plan, time_limit: float, seed: int, runs: int, risk_seed: int | None) -> PlanResult:
