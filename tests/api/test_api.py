@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from backcast.accounts.models import ApiToken, User
-from backcast.goals.models import Resource
+from backcast.goals.models import Dependency, Resource
 from backcast.organizations.models import Organization, Team
 from backcast.services.tokens import create_token, revoke_token
 from tests.conftest import csrf_token, logged_in
@@ -184,11 +184,14 @@ def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
     goal = create_goal(alice, {"title": "Raise OTD to 95%", "deadline": date(2031, 6, 30)})
     kpi = add_kpi(alice, goal.pk, {"name": "OTD", "unit": "%", "baseline": 80.0, "target": 95.0})
     milestone = add_milestone(alice, goal.pk, {"title": "Audit", "duration": 5})
+    follower = add_milestone(alice, goal.pk, {"title": "Scorecards", "duration": 5, "after": [milestone.pk]})
+    dependency = Dependency.objects.get(successor=follower)
     return {
         "slug": acme.slug,
         "goal_id": str(goal.pk),
         "kpi_id": str(kpi.pk),
         "milestone_id": str(milestone.pk),
+        "dependency_id": str(dependency.pk),
         "resource_id": str(Resource.objects.create(organization=acme, name="analysts", capacity=2).pk),
     }
 

@@ -140,3 +140,30 @@ def test_interim_targets_sit_at_milestone_finishes(api: Api) -> None:
     assert days == sorted(days) and days[-1] == "2031-06-30" and len(days) == 3
     values = [p["value"] for p in points]
     assert 80 < values[0] < values[1] < values[2] == 95  # linear from the baseline, rising to the target
+
+
+def test_dependencies_as_a_resource(api: Api, bob: User) -> None:
+    goal = new_goal(api)
+    a = add(api, goal, title="Audit", duration=5)
+    b = add(api, goal, title="Scorecards", duration=5)
+    status, created = api.call(
+        "post", f"/goals/{goal}/dependencies", {"predecessor": a, "successor": b, "lag": 2}
+    )
+    assert status == 201
+    status, listing = api.call("get", f"/goals/{goal}/dependencies")
+    assert listing == {
+        "items": [{"id": created["id"], "predecessor": a, "successor": b, "type": "FS", "lag": 2}],
+        "count": 1,
+    }
+    status, answer = api.call("post", f"/goals/{goal}/dependencies", {"predecessor": b, "successor": a})
+    assert (status, answer["field"]) == (400, "predecessor") and "cycle" in answer["detail"]
+    status, answer = api.call("post", f"/goals/{goal}/dependencies", {"predecessor": a, "successor": b})
+    assert (status, answer["field"]) == (400, "predecessor") and "already depends" in answer["detail"]
+    status, answer = api.call("post", f"/goals/{goal}/dependencies", {"predecessor": a, "successor": 999999})
+    assert (status, answer["field"]) == (400, "successor")
+    other = add(api, new_goal(api), title="Elsewhere", duration=1)
+    status, answer = api.call("post", f"/goals/{goal}/dependencies", {"predecessor": other, "successor": b})
+    assert (status, answer["field"]) == (400, "predecessor") and "another goal" in answer["detail"]
+    assert Api(bob).call("delete", f"/dependencies/{created['id']}")[0] == 403  # bob contributes, alice plans
+    assert api.call("delete", f"/dependencies/{created['id']}")[0] == 204
+    assert api.call("get", f"/goals/{goal}/dependencies")[1]["count"] == 0

@@ -184,6 +184,23 @@ class MilestoneOut(Schema):
     version: int
 
 
+class DependencyIn(Schema):
+    predecessor: int = Field(description="The milestone that comes first")
+    successor: int = Field(description="The milestone that depends on it")
+    type: Literal["FS", "SS", "FF"] = Field(
+        "FS", description="Finish-to-start, start-to-start or finish-to-finish"
+    )
+    lag: int = Field(0, description="Working days; negative is a lead")
+
+
+class DependencyOut(Schema):
+    id: int
+    predecessor: int
+    successor: int
+    type: str
+    lag: int
+
+
 class CheckInIn(Schema):
     status: Literal["on_track", "at_risk", "off_track"]
     confidence: int = Field(ge=0, le=10)

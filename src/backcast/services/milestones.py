@@ -236,3 +236,35 @@ def update_milestone(actor: AnyUser, milestone_id: int, data: dict[str, Any]) ->
 def delete_milestone(actor: AnyUser, milestone_id: int) -> None:
     """Delete a milestone and its links; its successors lose that dependency."""
     get_for(Milestone.objects.all(), actor, Action.PLAN, pk=milestone_id).delete()
+
+
+@transaction.atomic
+def add_dependency(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> Dependency:
+    """Make ``successor`` depend on ``predecessor`` (both of this goal), refusing cycles and repeats."""
+    goal = get_for(Goal.objects.select_for_update(), actor, Action.PLAN, pk=goal_id)
+    ident = data.get("successor")
+    successor = (
+        Milestone.objects.filter(goal=goal, pk=ident).first()
+        if isinstance(ident, int) and not isinstance(ident, bool)
+        else None
+    )
+    if successor is None:
+        raise InvalidInput(f"no milestone {data.get('successor')!r} in this goal", "successor")
+    entry = {"id": data.get("predecessor"), "lag": data.get("lag", 0), "type": data.get("type", "FS")}
+    try:
+        (link,) = parse_after([entry])
+        current = list(
+            Dependency.objects.filter(successor=successor).values_list("predecessor_id", "kind", "lag")
+        )
+        if any(pred == link[0] for pred, _, _ in current):
+            raise InvalidInput(f"{successor.title!r} already depends on milestone {link[0]}", "predecessor")
+        set_predecessors(successor, [*current, link])
+    except InvalidInput as exc:  # faults of the link are faults of the predecessor named
+        raise InvalidInput(exc.message, "predecessor") from exc
+    return Dependency.objects.get(predecessor_id=link[0], successor=successor)
+
+
+@transaction.atomic
+def remove_dependency(actor: AnyUser, dependency_id: int) -> None:
+    """Drop one dependency; the milestones stay."""
+    get_for(Dependency.objects.all(), actor, Action.PLAN, pk=dependency_id).delete()

@@ -10,9 +10,16 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from backcast.api.goal_schemas import Link, MilestoneIn, MilestoneOut, MilestonePatch
+from backcast.api.goal_schemas import (
+    DependencyIn,
+    DependencyOut,
+    Link,
+    MilestoneIn,
+    MilestoneOut,
+    MilestonePatch,
+)
 from backcast.api.schemas import Created, Error
-from backcast.goals.models import Goal, Milestone
+from backcast.goals.models import Demand, Dependency, Goal, Milestone
 from backcast.organizations.tenancy import Action, get_for
 from backcast.services import milestones as milestone_services
 
@@ -25,7 +32,6 @@ def milestones_out(milestones: Iterable[Milestone]) -> list[MilestoneOut]:
     rows = list(milestones)
     links: dict[int, list[Link]] = defaultdict(list)
     demand: dict[int, dict[str, int]] = defaultdict(dict)
-    from backcast.goals.models import Demand, Dependency
 
     for dep in Dependency.objects.filter(successor__in=rows).order_by("id"):
         links[dep.successor_id].append(Link(id=dep.predecessor_id, type=dep.kind, lag=dep.lag))
@@ -98,4 +104,34 @@ def patch_milestone(request: HttpRequest, milestone_id: int, payload: MilestoneP
 @router.delete("/milestones/{milestone_id}", response={204: None, **ERRORS}, summary="Delete a milestone")
 def delete_milestone(request: HttpRequest, milestone_id: int) -> Status[None]:
     milestone_services.delete_milestone(request.user, milestone_id)
+    return Status(204, None)
+
+
+@router.get(
+    "/goals/{goal_id}/dependencies",
+    response={200: list[DependencyOut], **ERRORS},
+    summary="Dependencies between the goal's milestones",
+)
+@paginate(LimitOffsetPagination)
+def list_dependencies(request: HttpRequest, goal_id: int) -> list[DependencyOut]:
+    goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
+    return [
+        DependencyOut(id=d.pk, predecessor=d.predecessor_id, successor=d.successor_id, type=d.kind, lag=d.lag)
+        for d in Dependency.objects.filter(successor__goal=goal).order_by("pk")
+    ]
+
+
+@router.post(
+    "/goals/{goal_id}/dependencies",
+    response={201: Created, **ERRORS},
+    summary="Add a dependency (refused if it would close a cycle)",
+)
+def create_dependency(request: HttpRequest, goal_id: int, payload: DependencyIn) -> Status[Created]:
+    dependency = milestone_services.add_dependency(request.user, goal_id, payload.dict())
+    return Status(201, Created(id=dependency.pk))
+
+
+@router.delete("/dependencies/{dependency_id}", response={204: None, **ERRORS}, summary="Remove a dependency")
+def delete_dependency(request: HttpRequest, dependency_id: int) -> Status[None]:
+    milestone_services.remove_dependency(request.user, dependency_id)
     return Status(204, None)
