@@ -192,6 +192,7 @@ def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
         "kpi_id": str(kpi.pk),
         "milestone_id": str(milestone.pk),
         "dependency_id": str(dependency.pk),
+        "day": "2031-03-03",
         "resource_id": str(Resource.objects.create(organization=acme, name="analysts", capacity=2).pk),
     }
 

@@ -167,3 +167,35 @@ def test_dependencies_as_a_resource(api: Api, bob: User) -> None:
     assert Api(bob).call("delete", f"/dependencies/{created['id']}")[0] == 403  # bob contributes, alice plans
     assert api.call("delete", f"/dependencies/{created['id']}")[0] == 204
     assert api.call("get", f"/goals/{goal}/dependencies")[1]["count"] == 0
+
+
+def test_a_planner_pins_a_checkpoint_and_the_trajectory_bends_through_it(api: Api, bob: User) -> None:
+    goal = new_goal(api)
+    _, kpi = api.call(
+        "post",
+        f"/goals/{goal}/kpis",
+        {
+            "name": "OTD",
+            "unit": "%",
+            "direction": "increase",
+            "baseline": 80,
+            "baseline_date": "2031-01-06",
+            "target": 95,
+        },
+    )
+    first = add(api, goal, title="Audit", duration=60)
+    add(api, goal, title="Roll out", duration=20, after=[first])
+    _, straight = api.call("get", f"/kpis/{kpi['id']}/trajectory")
+    audit_done = straight[0]["date"]
+    assert api.call("put", f"/kpis/{kpi['id']}/checkpoints/{audit_done}", {"value": 82})[0] == 200
+    _, bent = api.call("get", f"/kpis/{kpi['id']}/trajectory")
+    assert (bent[0]["date"], bent[0]["value"], bent[0]["pinned"]) == (audit_done, 82, True)
+    assert bent[0]["milestones"] == ["Audit"] and bent[-1]["value"] == 95
+    assert api.call("put", f"/kpis/{kpi['id']}/checkpoints/{audit_done}", {"value": 84})[0] == 200
+    assert api.call("get", f"/kpis/{kpi['id']}/trajectory")[1][0]["value"] == 84  # replaced, not added
+    status, answer = api.call("put", f"/kpis/{kpi['id']}/checkpoints/2031-07-15", {"value": 90})
+    assert (status, answer["field"]) == (400, "date")
+    assert Api(bob).call("put", f"/kpis/{kpi['id']}/checkpoints/{audit_done}", {"value": 1})[0] == 403
+    assert api.call("delete", f"/kpis/{kpi['id']}/checkpoints/{audit_done}")[0] == 204
+    assert api.call("delete", f"/kpis/{kpi['id']}/checkpoints/{audit_done}")[0] == 404
+    assert api.call("get", f"/kpis/{kpi['id']}/trajectory")[1] == straight

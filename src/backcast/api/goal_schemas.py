@@ -43,7 +43,12 @@ class GoalPatch(Schema):
 class CheckpointOut(Schema):
     date: date
     value: float = Field(description="The interim target on that day")
+    pinned: bool = Field(description="Whether a planner pinned it rather than the trajectory deriving it")
     milestones: list[str] = Field(description="Milestones that finish that day")
+
+
+class CheckpointIn(Schema):
+    value: float = Field(description="The interim target the trajectory must pass through on that day")
 
 
 class SmartLetterOut(Schema):

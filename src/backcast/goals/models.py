@@ -137,6 +137,31 @@ class Reading(models.Model):
         return f"{self.kpi.name} {self.date}: {self.value}"
 
 
+class Checkpoint(models.Model):
+    """An interim target a planner pinned on a KPI: the trajectory passes through it on that day.
+
+    Without pins the interim targets run in a straight line from the baseline to the target;
+    each pin bends the line so it passes through the pinned value.
+    """
+
+    tenant_path = "kpi__goal__organization"
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="checkpoints")
+    date = models.DateField()
+    value = models.FloatField()
+    pinned_at = models.DateTimeField(default=now)
+    pinned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+
+    objects: ClassVar[TenantQuerySet[Checkpoint]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["kpi", "date"]
+        constraints = [models.UniqueConstraint(fields=["kpi", "date"], name="one_checkpoint_per_kpi_and_day")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.name} {self.date}: {self.value}"
+
+
 class Milestone(models.Model):
     """A step on the way to the goal, planned backward from its deadline.
 

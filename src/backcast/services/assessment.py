@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from backcast.goals.models import KPI, CheckIn, Goal, Milestone, Reading
+from backcast.goals.models import KPI, CheckIn, Checkpoint, Goal, Milestone, Reading
 from backcast.planning.health import Health, HealthFacts, KpiSignal, health
 from backcast.planning.kpi import Point, forecast, history_check, interim_target, trajectory
 from backcast.planning.smart import CapacityVerdict, GoalFacts, KpiFacts, LetterCheck, smart_check
@@ -83,6 +83,11 @@ def goal_health(goal: Goal, today: date, facts: Facts | None = None) -> Health:
     """On track / at risk / off track, with every finding behind it."""
     facts = facts or gather(goal, today)
     signals = []
+    pins: dict[int, dict[date, float]] = defaultdict(dict)
+    for kpi_id, day, value in Checkpoint.objects.filter(kpi__goal=goal).values_list(
+        "kpi_id", "date", "value"
+    ):
+        pins[kpi_id][day] = value
     for kpi, readings in facts.kpis:
         target = kpi_target(kpi, goal.deadline)
         signals.append(
@@ -92,7 +97,7 @@ def goal_health(goal: Goal, today: date, facts: Facts | None = None) -> Health:
                 direction=target.direction,
                 target=kpi.target,
                 actual=readings[-1].value if readings else None,
-                interim_target=interim_target(target, today),
+                interim_target=interim_target(target, today, pins[kpi.pk]),
                 forecast=forecast(readings, target.target_date),
                 band_low=kpi.band_low,
                 band_high=kpi.band_high,
@@ -128,12 +133,14 @@ def goal_health(goal: Goal, today: date, facts: Facts | None = None) -> Health:
     )
 
 
-def kpi_trajectory(kpi: KPI, today: date) -> list[tuple[date, float, list[str]]]:
+def kpi_trajectory(kpi: KPI, today: date) -> list[tuple[date, float, bool, list[str]]]:
     """Interim targets derived backward from the KPI's target: one at each milestone finish.
 
-    Linear from the baseline to the target on its date; each checkpoint lists the milestones
-    that finish on that day. Without a plan (no milestones yet), only the target itself.
+    Linear from the baseline to the target on its date, bent through every pinned checkpoint;
+    each entry is (day, value, pinned, the milestones that finish that day). Without a plan (no
+    milestones yet), the pins and the target itself.
     """
+    pins = dict(Checkpoint.objects.filter(kpi=kpi).values_list("date", "value"))
     goal = kpi.goal
     target = kpi_target(kpi, goal.deadline)
     try:
@@ -146,4 +153,7 @@ def kpi_trajectory(kpi: KPI, today: date) -> list[tuple[date, float, list[str]]]
             if m.finish <= target.target_date:
                 finishing[m.finish].append(m.title)
     finishing.setdefault(target.target_date, [])
-    return [(c.day, c.value, finishing[c.day]) for c in trajectory(target, list(finishing))]
+    return [
+        (c.day, c.value, c.pinned, finishing.get(c.day, []))
+        for c in trajectory(target, list(finishing), pins)
+    ]

@@ -8,8 +8,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils.timezone import now
 
-from backcast.goals.models import KPI, Goal, Reading
+from backcast.goals.models import KPI, Checkpoint, Goal, Reading
 from backcast.organizations.tenancy import Action, get_for, user_pk
 from backcast.services.errors import InvalidInput
 from backcast.services.goals import clean_title
@@ -160,3 +161,33 @@ def record_readings(actor: AnyUser, kpi_id: int, readings: list[ReadingIn]) -> R
         )
     Reading.objects.bulk_create(rows, batch_size=1000)
     return RecordResult(created=len(rows), duplicates=len(readings) - len(rows))
+
+
+@transaction.atomic
+def pin_checkpoint(actor: AnyUser, kpi_id: int, day: date, value: Any) -> Checkpoint:
+    """Pin the KPI's interim target on ``day`` to ``value`` (replacing a pin on that day).
+
+    The day must lie between the baseline date (if any) and the target date, where the
+    trajectory runs; a band KPI has no trajectory to pin.
+    """
+    kpi = get_for(KPI.objects.select_for_update().select_related("goal"), actor, Action.PLAN, pk=kpi_id)
+    amount = number(value, "value")
+    if amount is None:
+        raise InvalidInput("must be a number", "value")
+    if kpi.direction == KPI.Direction.BAND:
+        raise InvalidInput("a KPI kept within a band has no trajectory to pin", "date")
+    end = kpi.target_date or kpi.goal.deadline
+    if day >= end or (kpi.baseline_date is not None and day <= kpi.baseline_date):
+        after = f"after the baseline date {kpi.baseline_date} and " if kpi.baseline_date else ""
+        raise InvalidInput(f"a checkpoint must fall {after}before the target date {end}", "date")
+    checkpoint, _ = Checkpoint.objects.update_or_create(
+        kpi=kpi, date=day, defaults={"value": amount, "pinned_by_id": user_pk(actor), "pinned_at": now()}
+    )
+    return checkpoint
+
+
+@transaction.atomic
+def unpin_checkpoint(actor: AnyUser, kpi_id: int, day: date) -> None:
+    """Remove the pin on ``day``; the trajectory runs straight again there. 404 when there is none."""
+    kpi = get_for(KPI.objects.all(), actor, Action.PLAN, pk=kpi_id)
+    get_for(Checkpoint.objects.filter(kpi=kpi), actor, Action.PLAN, date=day).delete()

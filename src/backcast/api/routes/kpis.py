@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,7 +10,15 @@ from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from backcast.api.goal_schemas import CheckpointOut, KPIIn, KPIOut, ReadingIn, ReadingOut, ReadingsRecorded
+from backcast.api.goal_schemas import (
+    CheckpointIn,
+    CheckpointOut,
+    KPIIn,
+    KPIOut,
+    ReadingIn,
+    ReadingOut,
+    ReadingsRecorded,
+)
 from backcast.api.schemas import Created, Error
 from backcast.goals.models import KPI, Goal
 from backcast.organizations.tenancy import Action, get_for
@@ -74,6 +83,23 @@ def list_readings(request: HttpRequest, kpi_id: int) -> Any:
 def get_trajectory(request: HttpRequest, kpi_id: int) -> list[CheckpointOut]:
     kpi = get_for(KPI.objects.select_related("goal"), request.user, Action.VIEW, pk=kpi_id)
     return [
-        CheckpointOut(date=day, value=value, milestones=titles)
-        for day, value, titles in assessment.kpi_trajectory(kpi, timezone.localdate())
+        CheckpointOut(date=day, value=value, pinned=pinned, milestones=titles)
+        for day, value, pinned, titles in assessment.kpi_trajectory(kpi, timezone.localdate())
     ]
+
+
+@router.put(
+    "/kpis/{kpi_id}/checkpoints/{day}",
+    response={200: Created, **ERRORS},
+    summary="Pin the interim target on a day (the trajectory passes through it)",
+)
+def put_checkpoint(request: HttpRequest, kpi_id: int, day: date, payload: CheckpointIn) -> Created:
+    return Created(id=kpi_services.pin_checkpoint(request.user, kpi_id, day, payload.value).pk)
+
+
+@router.delete(
+    "/kpis/{kpi_id}/checkpoints/{day}", response={204: None, **ERRORS}, summary="Unpin a checkpoint"
+)
+def delete_checkpoint(request: HttpRequest, kpi_id: int, day: date) -> Status[None]:
+    kpi_services.unpin_checkpoint(request.user, kpi_id, day)
+    return Status(204, None)
