@@ -41,10 +41,15 @@ TENANT_SCOPED = {
     "goal-create",
     "goal-detail",
     "goal-edit",
+    "goal-timeline",
     "kpi-create",
     "milestone-create",
     "checkin-create",
     "reading-create",
+    "wizard-start",
+    "wizard-smart-draft",
+    "wizard-goal-smart",
+    "wizard-step",
 }
 
 
@@ -66,7 +71,14 @@ WRITE_EVERYTHING = {
     "date": "2031-01-01",
     "value": "9",
 }
-POST_VIEWS = TENANT_SCOPED - {"org-detail", "goal-list", "goal-detail"}
+POST_VIEWS = TENANT_SCOPED - {
+    "org-detail",
+    "goal-list",
+    "goal-detail",
+    "goal-timeline",
+    "wizard-smart-draft",
+    "wizard-goal-smart",
+}
 
 
 def resolve_name(url: str) -> str:
@@ -109,12 +121,17 @@ def alice_urls(acme: Organization, alice: User) -> list[str]:
         f"/o/{acme.slug}/goals/new/",
         f"/goals/{goal.pk}/",
         f"/goals/{goal.pk}/edit/",
+        f"/goals/{goal.pk}/timeline/",
         f"/goals/{goal.pk}/kpis/",
         f"/goals/{goal.pk}/milestones/",
         f"/goals/{goal.pk}/checkins/",
         f"/kpis/{kpi.pk}/readings/",
         f"/o/{acme.slug}/teams/",
         f"/o/{acme.slug}/members/",
+        f"/o/{acme.slug}/plan/",
+        f"/o/{acme.slug}/plan/smart/",
+        f"/goals/{goal.pk}/plan-wizard/smart/",
+        f"/goals/{goal.pk}/plan-wizard/1/",
         f"/account/tokens/{token.prefix}/revoke/",
     ]
 

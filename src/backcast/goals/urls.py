@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from backcast.goals import views
 
@@ -7,8 +7,10 @@ urlpatterns = [
     path("o/<slug:slug>/goals/new/", views.goal_create, name="goal-create"),
     path("goals/<int:goal_id>/", views.goal_detail, name="goal-detail"),
     path("goals/<int:goal_id>/edit/", views.goal_edit, name="goal-edit"),
+    path("goals/<int:goal_id>/timeline/", views.goal_timeline, name="goal-timeline"),
     path("goals/<int:goal_id>/kpis/", views.kpi_create, name="kpi-create"),
     path("goals/<int:goal_id>/milestones/", views.milestone_create, name="milestone-create"),
     path("goals/<int:goal_id>/checkins/", views.checkin_create, name="checkin-create"),
     path("kpis/<int:kpi_id>/readings/", views.reading_create, name="reading-create"),
+    path("", include("backcast.goals.wizard_urls")),
 ]

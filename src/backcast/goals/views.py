@@ -1,4 +1,4 @@
-"""Goal pages: the list of an organisation's goals, a goal with its KPIs, milestones and check-ins.
+"""Goal pages: the dashboard of an organisation's goals, a goal's page and its timeline, and their forms.
 
 Thin: each handler looks up through tenancy, calls one service, and on a fault renders the page
 again with the error by the field and the input kept.
@@ -6,7 +6,6 @@ again with the error by the field and the input kept.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -24,8 +23,18 @@ from backcast.services import checkins as checkin_services
 from backcast.services import goals as goal_services
 from backcast.services import kpis as kpi_services
 from backcast.services import milestones as milestone_services
+from backcast.services.dashboard import Filters, build_dashboard
 from backcast.services.errors import InvalidInput
+from backcast.services.goal_page import goal_overview
+from backcast.services.portfolio import org_today
+from backcast.services.timeline import goal_timeline as goal_timeline_data
 
+HEALTH_FILTERS = {
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "none": "Not assessed",
+}
 FIELD_ALIASES = {
     "estimate": "likely",
     "after[0]": "after",
@@ -48,19 +57,27 @@ def role_in(request: HttpRequest, org: Organization) -> str:
 @login_required
 @require_http_methods(["GET"])
 def goal_list(request: HttpRequest, slug: str) -> HttpResponse:
-    """Every goal of the organisation, soonest deadline first, filterable by team and owner."""
+    """The organisation's dashboard: every goal with health, progress, slack and next milestones.
+
+    Filterable by team (slug), owner (id) and health; the alignment tree keeps the objectives the
+    matching goals serve. htmx swaps just ``#results`` when a filter changes.
+    """
     org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
-    goals = Goal.objects.restrict(request.user).filter(organization=org).select_related("owner", "team")
     team, owner = request.GET.get("team", ""), request.GET.get("owner", "")
-    if team:
-        goals = goals.filter(team__slug=team)
-    if owner.isdigit():
-        goals = goals.filter(owner_id=int(owner))
+    status = request.GET.get("health", "")
+    filters = Filters(
+        team=team,
+        owner=int(owner) if owner.isdigit() else None,
+        health=status if status in HEALTH_FILTERS else "",
+    )
+    board = build_dashboard(request.user, org, org_today(org), filters)
     context = {
         "org": org,
-        "goals": goals,
+        "board": board,
+        "filters": filters,
         "teams": org.teams.all(),
         "owners": org.memberships.select_related("user"),
+        "health_choices": HEALTH_FILTERS.items(),
         "team": team,
         "owner": owner,
         "can_plan": role_allows(role_in(request, org), Action.PLAN),
@@ -109,25 +126,18 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 def detail_context(request: HttpRequest, goal: Goal, **forms_: forms.Form) -> dict[str, Any]:
     role = role_in(request, goal.organization)
-    kpis = list(goal.kpis.prefetch_related("readings"))
-    for kpi in kpis:
-        readings = sorted(kpi.readings.all(), key=lambda r: (r.date, r.pk))
-        kpi.latest = readings[-1] if readings else None  # type: ignore[attr-defined]
-        kpi.recent = readings[-5:]  # type: ignore[attr-defined]
+    today = org_today(goal.organization)
     return {
         "goal": goal,
         "org": goal.organization,
-        "kpis": kpis,
-        "milestones": goal.milestones.select_related("owner").prefetch_related(
-            "predecessor_links__predecessor"
-        ),
+        "overview": goal_overview(goal, today),
         "checkins": goal.checkins.select_related("author", "milestone")[:20],
         "can_plan": role_allows(role, Action.PLAN),
         "can_contribute": role_allows(role, Action.CONTRIBUTE),
         "kpi_form": forms_.get("kpi_form") or KPIForm(),
         "milestone_form": forms_.get("milestone_form") or MilestoneForm(goal=goal),
         "checkin_form": forms_.get("checkin_form") or CheckInForm(),
-        "reading_form": forms_.get("reading_form") or ReadingForm(initial={"date": date.today()}),  # noqa: DTZ011 - a form default in the server's day
+        "reading_form": forms_.get("reading_form") or ReadingForm(initial={"date": today}),
         "reading_kpi": forms_.get("reading_kpi"),
     }
 
@@ -135,7 +145,7 @@ def detail_context(request: HttpRequest, goal: Goal, **forms_: forms.Form) -> di
 @login_required
 @require_http_methods(["GET"])
 def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
-    """The goal page: KPIs with their latest readings, milestones, check-ins, and forms for each."""
+    """The goal page: plan verdict, health, SMART check, KPI charts, milestones, check-ins, forms."""
     goal = get_for(
         Goal.objects.select_related("organization", "owner", "team", "parent"),
         request.user,
@@ -143,6 +153,22 @@ def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
         pk=goal_id,
     )
     return render(request, "goals/detail.html", detail_context(request, goal))
+
+
+@login_required
+@require_http_methods(["GET"])
+def goal_timeline(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """The backward plan as a Gantt (critical path, today, deadline) and each resource's load."""
+    goal = get_for(
+        Goal.objects.select_related("organization", "owner", "team", "parent"),
+        request.user,
+        Action.VIEW,
+        pk=goal_id,
+    )
+    timeline = goal_timeline_data(request.user, goal, org_today(goal.organization))
+    return render(
+        request, "goals/timeline.html", {"goal": goal, "org": goal.organization, "timeline": timeline}
+    )
 
 
 def goal_for_post(request: HttpRequest, goal_id: int, action: Action) -> Goal:
