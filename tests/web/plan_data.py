@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from backcast.accounts.models import User
 from backcast.goals.models import Goal
 from backcast.organizations.models import Organization, Team
+from backcast.services.clock import org_today
 from backcast.services.demo import HISTORY_WEEKS, fill_history
-from backcast.services.portfolio import org_today
 from backcast.services.templates import create_goal_from_template
 
 

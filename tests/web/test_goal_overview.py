@@ -15,8 +15,8 @@ from backcast.organizations.models import Organization
 from backcast.planning.kpi import Point, forecast
 from backcast.planning.report import verdict
 from backcast.services import assessment
+from backcast.services.clock import org_today
 from backcast.services.plans import goal_plan
-from backcast.services.portfolio import org_today
 from backcast.services.progress import kpi_target
 from tests.conftest import csrf_token, logged_in
 from tests.web.plan_data import objective, template_goal

@@ -23,10 +23,10 @@ from backcast.services import checkins as checkin_services
 from backcast.services import goals as goal_services
 from backcast.services import kpis as kpi_services
 from backcast.services import milestones as milestone_services
+from backcast.services.clock import org_today
 from backcast.services.dashboard import Filters, build_dashboard
 from backcast.services.errors import InvalidInput
 from backcast.services.goal_page import goal_overview
-from backcast.services.portfolio import org_today
 from backcast.services.timeline import goal_timeline as goal_timeline_data
 
 HEALTH_FILTERS = {

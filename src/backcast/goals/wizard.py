@@ -24,16 +24,13 @@ outside the organisation gets 404, a viewer or contributor 403.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from backcast.goals.models import Goal, Milestone
@@ -50,6 +47,7 @@ from backcast.services import goals as goal_services
 from backcast.services import kpis as kpi_services
 from backcast.services import wizard as wizard_services
 from backcast.services.assessment import goal_smart
+from backcast.services.clock import org_today
 from backcast.services.errors import InvalidInput
 
 STEPS = (
@@ -59,11 +57,6 @@ STEPS = (
     (4, "Owners and dates", "Set owners and dates"),
     (5, "Review cadence", "Set the review cadence"),
 )
-
-
-def org_today(org: Organization) -> date:
-    """Today in the organisation's time zone: plan dates are calendar dates there."""
-    return timezone.localdate(timezone=ZoneInfo(org.timezone))
 
 
 def step_url(goal: Goal, step: int) -> str:

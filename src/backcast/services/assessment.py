@@ -8,10 +8,13 @@ cached) and its latest check-in, then hand plain facts to the pure ``planning.sm
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 
 from backcast.goals.models import KPI, CheckIn, Checkpoint, Goal, Milestone, Reading
+from backcast.planning.engine import PlannedMilestone, PlanResult
 from backcast.planning.health import Health, HealthFacts, KpiSignal, health
 from backcast.planning.kpi import Point, forecast, history_check, interim_target, trajectory
 from backcast.planning.smart import CapacityVerdict, GoalFacts, KpiFacts, LetterCheck, smart_check
@@ -82,13 +85,43 @@ def goal_smart(goal: Goal, today: date, facts: Facts | None = None) -> list[Lett
 def goal_health(goal: Goal, today: date, facts: Facts | None = None) -> Health:
     """On track / at risk / off track, with every finding behind it."""
     facts = facts or gather(goal, today)
-    signals = []
     pins: dict[int, dict[date, float]] = defaultdict(dict)
     for kpi_id, day, value in Checkpoint.objects.filter(kpi__goal=goal).values_list(
         "kpi_id", "date", "value"
     ):
         pins[kpi_id][day] = value
-    for kpi, readings in facts.kpis:
+    result, planned = None, {}
+    if facts.plan is not None:
+        result = facts.plan.result
+        ids = facts.plan.milestone_ids
+        planned = {ids[m.id]: m for m in result.milestones}
+    done = set(Milestone.objects.filter(goal=goal, status=Milestone.Status.DONE).values_list("pk", flat=True))
+    confidence = (
+        CheckIn.objects.filter(goal=goal)
+        .order_by("-created_at", "-pk")
+        .values_list("confidence", flat=True)
+        .first()
+    )
+    return judge_health(goal, today, facts.kpis, pins, result, planned, done, confidence)
+
+
+def judge_health(
+    goal: Goal,
+    today: date,
+    kpis: Sequence[tuple[KPI, Sequence[Point]]],
+    pins: Mapping[int, Mapping[date, float]],
+    result: PlanResult | None,
+    planned: Mapping[int, PlannedMilestone],
+    done: AbstractSet[int],
+    confidence: int | None,
+) -> Health:
+    """The health from facts already gathered (one goal's here, many goals' on the dashboard).
+
+    ``planned`` maps milestone ids to their planned dates; ``done`` holds the ids of finished
+    milestones; ``pins`` each KPI's pinned interim targets.
+    """
+    signals = []
+    for kpi, readings in kpis:
         target = kpi_target(kpi, goal.deadline)
         signals.append(
             KpiSignal(
@@ -97,7 +130,7 @@ def goal_health(goal: Goal, today: date, facts: Facts | None = None) -> Health:
                 direction=target.direction,
                 target=kpi.target,
                 actual=readings[-1].value if readings else None,
-                interim_target=interim_target(target, today, pins[kpi.pk]),
+                interim_target=interim_target(target, today, pins.get(kpi.pk)),
                 forecast=forecast(readings, target.target_date),
                 band_low=kpi.band_low,
                 band_high=kpi.band_high,
@@ -105,22 +138,11 @@ def goal_health(goal: Goal, today: date, facts: Facts | None = None) -> Health:
         )
     late: list[str] = []
     min_slack = feasible = probability = None
-    if facts.plan is not None:
-        result = facts.plan.result
-        done = set(
-            Milestone.objects.filter(goal=goal, status=Milestone.Status.DONE).values_list("pk", flat=True)
-        )
-        ids = facts.plan.milestone_ids
-        late = [m.title for m in result.milestones if m.finish < today and ids[m.id] not in done]
+    if result is not None:
+        late = [m.title for pk, m in planned.items() if m.finish < today and pk not in done]
         min_slack = min(m.slack for m in result.milestones)
         feasible = result.feasible
         probability = result.risk.probability_on_time if result.risk else None
-    confidence = (
-        CheckIn.objects.filter(goal=goal)
-        .order_by("-created_at", "-pk")
-        .values_list("confidence", flat=True)
-        .first()
-    )
     return health(
         HealthFacts(
             kpis=signals,

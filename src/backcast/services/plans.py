@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -42,15 +43,9 @@ class GoalPlan:
 
 
 def build_plan(goal: Goal, today: date) -> tuple[Plan, dict[str, int]]:
-    """The engine's :class:`Plan` for ``goal`` and the milestone id behind each plan name.
-
-    Milestones are named by their titles (``title (#id)`` when two share one) so overload
-    messages are readable; resources by name likewise. Work may start on the goal's start date,
-    or today when it has none. A pinned start means "start no earlier than", a pinned finish
-    "finish no later than".
-    """
+    """The engine's :class:`Plan` for ``goal`` and the milestone id behind each plan name (3 queries)."""
     milestones = list(Milestone.objects.filter(goal=goal).order_by("pk"))
-    links = list(
+    links = sorted(
         Dependency.objects.filter(successor__goal=goal).values_list(
             "predecessor_id", "successor_id", "kind", "lag"
         )
@@ -58,13 +53,32 @@ def build_plan(goal: Goal, today: date) -> tuple[Plan, dict[str, int]]:
     demands = list(
         Demand.objects.filter(milestone__goal=goal).select_related("resource").order_by("resource_id")
     )
+    return assemble_plan(goal, milestones, links, demands, today)
+
+
+def assemble_plan(
+    goal: Goal,
+    milestones: Sequence[Milestone],
+    links: Iterable[tuple[int, int, str, int]],
+    demands: Iterable[Demand],
+    today: date,
+) -> tuple[Plan, dict[str, int]]:
+    """The plan from rows already loaded (milestones in id order, links sorted, demands by resource).
+
+    Milestones are named by their titles (``title (#id)`` when two share one) so overload
+    messages are readable; resources by name likewise. Work may start on the goal's start date,
+    or today when it has none. A pinned start means "start no earlier than", a pinned finish
+    "finish no later than". Pages that show many goals load the rows of all of them at once
+    and call this per goal, so every plan of a goal is the same plan, with the same cache key.
+    """
+    demands = list(demands)
     titles = Counter(m.title for m in milestones)
     name = {m.pk: m.title if titles[m.title] == 1 else f"{m.title} (#{m.pk})" for m in milestones}
     resources = {d.resource_id: d.resource for d in demands}
     res_titles = Counter(r.name for r in resources.values())
     res_name = {pk: r.name if res_titles[r.name] == 1 else f"{r.name} (#{pk})" for pk, r in resources.items()}
     after: dict[int, list[PlanDependency]] = {m.pk: [] for m in milestones}
-    for pred, succ, kind, lag in sorted(links):
+    for pred, succ, kind, lag in links:
         after[succ].append(PlanDependency(name[pred], lag, KIND[kind]))
     demand: dict[int, dict[str, float]] = {m.pk: {} for m in milestones}
     for d in demands:
@@ -105,6 +119,14 @@ def goal_plan(goal: Goal, today: date) -> GoalPlan:
     deadline before the start.
     """
     plan, ids = build_plan(goal, today)
+    return GoalPlan(planned(plan), ids)
+
+
+def planned(plan: Plan) -> PlanResult:
+    """The engine's result for ``plan``, from the cache when the very same plan was planned before.
+
+    ``InvalidInput`` (field ``plan``) when it cannot be planned, e.g. it has no milestones.
+    """
     key = "plan:" + hashlib.sha256(repr((plan, RISK_RUNS, RISK_SEED)).encode()).hexdigest()
     result = cache.get(key)
     if not isinstance(result, PlanResult):
@@ -113,7 +135,7 @@ def goal_plan(goal: Goal, today: date) -> GoalPlan:
         except PlanError as exc:
             raise InvalidInput(exc.message, "plan") from exc
         cache.set(key, result, CACHE_SECONDS)
-    return GoalPlan(result, ids)
+    return result
 
 
 def plan_json(goal_plan: GoalPlan) -> dict[str, Any]:

@@ -3,40 +3,28 @@
 :mod:`backcast.services.plans` and :mod:`backcast.services.assessment` look at one goal and
 query for it; a page that shows every goal of an organisation would then run a few queries per
 goal. Here the same facts are read for a whole set of goals in one query per table, and each goal
-is then judged exactly as those modules judge it: the plan is built the same way (a test holds
-:func:`plans_for` to :func:`backcast.services.plans.build_plan`) and shares its cache entry, so
-the dashboard and the goal page never plan the same goal twice, and health is the same
-:func:`backcast.planning.health.health` of the same facts.
+is then judged by the very functions those modules use: the plan by
+:func:`backcast.services.plans.assemble_plan` and :func:`~backcast.services.plans.planned` (so it
+shares its cache entry and the dashboard and the goal page never plan the same goal twice), the
+health by :func:`backcast.services.assessment.judge_health`.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from zoneinfo import ZoneInfo
-
-from django.core.cache import cache
-from django.utils import timezone
 
 from backcast.goals.models import KPI, Checkpoint, Demand, Dependency, Goal, Milestone, Reading
-from backcast.organizations.models import Organization
 from backcast.planning.calendar import WorkCalendar
-from backcast.planning.engine import PlannedMilestone, PlanResult, plan_backward
-from backcast.planning.health import Health, HealthFacts, KpiSignal, health
-from backcast.planning.kpi import Point, forecast, interim_target
-from backcast.planning.model import Dependency as PlanDependency
-from backcast.planning.model import Milestone as PlanMilestone
-from backcast.planning.model import Plan, PlanError, Resource
-from backcast.services.plans import CACHE_SECONDS, KIND, RISK_RUNS, RISK_SEED, estimate_of
-from backcast.services.progress import kpi_target
-
-
-def org_today(org: Organization) -> date:
-    """Today in the organisation's time zone: plan dates are calendar dates there."""
-    return timezone.localdate(timezone=ZoneInfo(org.timezone))
+from backcast.planning.engine import PlannedMilestone, PlanResult
+from backcast.planning.health import Health
+from backcast.planning.kpi import Point
+from backcast.planning.model import Plan
+from backcast.services.assessment import judge_health
+from backcast.services.errors import InvalidInput
+from backcast.services.plans import assemble_plan, planned
 
 
 @dataclass(slots=True)
@@ -109,97 +97,23 @@ def gather_many(goals: Sequence[Goal], today: date, *, with_kpis: bool = True) -
     return facts
 
 
-def build(f: GoalData, today: date) -> tuple[Plan, dict[str, int]]:
-    """The engine's plan from the gathered rows: the very plan ``services.plans.build_plan`` makes."""
-    goal, milestones, demands = f.goal, f.milestones, f.demands
-    titles = Counter(m.title for m in milestones)
-    name = {m.pk: m.title if titles[m.title] == 1 else f"{m.title} (#{m.pk})" for m in milestones}
-    resources = {d.resource_id: d.resource for d in demands}
-    res_titles = Counter(r.name for r in resources.values())
-    res_name = {pk: r.name if res_titles[r.name] == 1 else f"{r.name} (#{pk})" for pk, r in resources.items()}
-    after: dict[int, list[PlanDependency]] = {m.pk: [] for m in milestones}
-    for pred, succ, kind, lag in f.links:
-        after[succ].append(PlanDependency(name[pred], lag, KIND[kind]))
-    demand: dict[int, dict[str, float]] = {m.pk: {} for m in milestones}
-    for d in demands:
-        demand[d.milestone_id][res_name[d.resource_id]] = d.units
-    plan = Plan(
-        goal=goal.title,
-        deadline=goal.deadline,
-        start=goal.start or today,
-        milestones=tuple(
-            PlanMilestone(
-                id=name[m.pk],
-                title=m.title,
-                duration=m.duration,
-                estimate=estimate_of(m),
-                demand=demand[m.pk],
-                after=tuple(after[m.pk]),
-                not_before=m.pinned_start,
-                not_after=m.pinned_finish,
-            )
-            for m in milestones
-        ),
-        resources=tuple(Resource(res_name[pk], r.capacity, r.name) for pk, r in sorted(resources.items())),
-    )
-    return plan, {name[m.pk]: m.pk for m in milestones}
-
-
 def plan_goal(f: GoalData, today: date) -> None:
     """Plan the goal (or take its plan from the cache) and index the result by milestone id."""
-    plan, ids = build(f, today)
+    plan, ids = assemble_plan(f.goal, f.milestones, f.links, f.demands, today)
     f.plan = plan
-    key = "plan:" + hashlib.sha256(repr((plan, RISK_RUNS, RISK_SEED)).encode()).hexdigest()
-    result = cache.get(key)
-    if not isinstance(result, PlanResult):
-        try:
-            result = plan_backward(plan, runs=RISK_RUNS, risk_seed=RISK_SEED)
-        except PlanError as exc:
-            f.plan_error = exc.message
-            return
-        cache.set(key, result, CACHE_SECONDS)
+    try:
+        result = planned(plan)
+    except InvalidInput as exc:
+        f.plan_error = exc.message
+        return
     f.result = result
     f.planned = {ids[m.id]: m for m in result.milestones}
 
 
 def goal_health(f: GoalData, today: date, latest_confidence: int | None) -> Health:
-    """The goal's health from its gathered facts, as ``services.assessment.goal_health`` judges it."""
-    goal = f.goal
-    signals = []
-    for kpi, readings in f.kpis:
-        target = kpi_target(kpi, goal.deadline)
-        signals.append(
-            KpiSignal(
-                name=kpi.name,
-                unit=kpi.unit,
-                direction=target.direction,
-                target=kpi.target,
-                actual=readings[-1].value if readings else None,
-                interim_target=interim_target(target, today, f.pins.get(kpi.pk)),
-                forecast=forecast(readings, target.target_date),
-                band_low=kpi.band_low,
-                band_high=kpi.band_high,
-            )
-        )
-    late: list[str] = []
-    min_slack = feasible = probability = None
-    if f.result is not None:
-        result = f.result
-        done = {m.pk for m in f.milestones if m.status == Milestone.Status.DONE}
-        late = [m.title for pk, m in f.planned.items() if m.finish < today and pk not in done]
-        min_slack = min(m.slack for m in result.milestones)
-        feasible = result.feasible
-        probability = result.risk.probability_on_time if result.risk else None
-    return health(
-        HealthFacts(
-            kpis=signals,
-            late_milestones=late,
-            min_slack=min_slack,
-            feasible=feasible,
-            probability_on_time=probability,
-            latest_confidence=latest_confidence,
-        )
-    )
+    """The goal's health from its gathered facts, judged exactly as a goal's own page judges it."""
+    done = {m.pk for m in f.milestones if m.status == Milestone.Status.DONE}
+    return judge_health(f.goal, today, f.kpis, f.pins, f.result, f.planned, done, latest_confidence)
 
 
 def assessed(f: GoalData) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -18,6 +17,7 @@ from backcast.services import assessment
 from backcast.services import checkins as checkin_services
 from backcast.services import goals as goal_services
 from backcast.services import plans as plan_services
+from backcast.services.clock import org_today
 from backcast.services.progress import goal_progress
 
 router = Router(tags=["goals"])
@@ -37,7 +37,7 @@ def goal_out(goal: Goal, progress: dict[int, float | None] | None = None, *, sma
     letters = (
         [
             SmartLetterOut(letter=c.letter, name=c.name, status=c.status, reasons=list(c.reasons))
-            for c in assessment.goal_smart(goal, timezone.localdate())
+            for c in assessment.goal_smart(goal, org_today(goal.organization))
         ]
         if smart
         else None
@@ -144,7 +144,7 @@ def create_checkin(request: HttpRequest, goal_id: int, payload: CheckInIn) -> St
 )
 def get_plan(request: HttpRequest, goal_id: int) -> dict[str, Any]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
-    return plan_services.plan_json(plan_services.goal_plan(goal, timezone.localdate()))
+    return plan_services.plan_json(plan_services.goal_plan(goal, org_today(goal.organization)))
 
 
 @router.get(
@@ -159,7 +159,7 @@ def get_plan(request: HttpRequest, goal_id: int) -> dict[str, Any]:
 )
 def get_health(request: HttpRequest, goal_id: int) -> HealthOut:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
-    verdict = assessment.goal_health(goal, timezone.localdate())
+    verdict = assessment.goal_health(goal, org_today(goal.organization))
     return HealthOut(
         status=verdict.status,
         findings=[FindingOut(status=f.status, signal=f.signal, text=f.text) for f in verdict.findings],

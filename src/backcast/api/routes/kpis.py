@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -24,6 +23,7 @@ from backcast.goals.models import KPI, Goal
 from backcast.organizations.tenancy import Action, get_for
 from backcast.services import assessment
 from backcast.services import kpis as kpi_services
+from backcast.services.clock import org_today
 
 router = Router(tags=["kpis"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
@@ -81,10 +81,10 @@ def list_readings(request: HttpRequest, kpi_id: int) -> Any:
     summary="Interim targets derived backward from the target, at each milestone finish",
 )
 def get_trajectory(request: HttpRequest, kpi_id: int) -> list[CheckpointOut]:
-    kpi = get_for(KPI.objects.select_related("goal"), request.user, Action.VIEW, pk=kpi_id)
+    kpi = get_for(KPI.objects.select_related("goal__organization"), request.user, Action.VIEW, pk=kpi_id)
     return [
         CheckpointOut(date=day, value=value, pinned=pinned, milestones=titles)
-        for day, value, pinned, titles in assessment.kpi_trajectory(kpi, timezone.localdate())
+        for day, value, pinned, titles in assessment.kpi_trajectory(kpi, org_today(kpi.goal.organization))
     ]
 
 
