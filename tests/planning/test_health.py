@@ -73,3 +73,12 @@ def test_worst_finding_wins_and_comes_first() -> None:
     result = health(HealthFacts(latest_confidence=3, feasible=False))
     assert result.status == "off_track"
     assert [f.signal for f in result.findings] == ["capacity", "checkin"]
+
+
+def test_numbers_behind_a_target_are_written_so_they_differ() -> None:
+    from backcast.planning.health import distinct
+
+    assert distinct(65.71, 65.73) == ("65.71", "65.73")
+    assert distinct(80.0, 82.5) == ("80", "82")
+    assert distinct(80.4, 80.6) == ("80", "81")
+    assert distinct(3.00001, 3.00001) == ("3.00001", "3.00001")

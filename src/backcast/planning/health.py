@@ -68,6 +68,19 @@ def better(direction: Direction, value: float, than: float) -> bool:
     return value <= than if direction == "decrease" else value >= than
 
 
+def distinct(a: float, b: float) -> tuple[str, str]:
+    """Two different numbers written with the same, fewest decimals (up to four) that tell them apart.
+
+    "65.71 behind 65.7" reads oddly and "65.7 behind 65.7" reads wrong; "65.71 behind 65.73"
+    says it.
+    """
+    for decimals in range(5):
+        left, right = f"{a:.{decimals}f}", f"{b:.{decimals}f}"
+        if left != right:
+            return left, right
+    return f"{a:g}", f"{b:g}"
+
+
 def kpi_findings(k: KpiSignal) -> list[Finding]:
     found: list[Finding] = []
     if k.direction == "band":
@@ -86,11 +99,12 @@ def kpi_findings(k: KpiSignal) -> list[Finding]:
         and k.interim_target is not None
         and not better(k.direction, k.actual, k.interim_target)
     ):
+        actual, interim = distinct(k.actual, k.interim_target)
         found.append(
             Finding(
                 "at_risk",
                 "kpi",
-                f"{k.name} is {k.actual:g} {k.unit}, behind its interim target of {k.interim_target:.3g} {k.unit}",
+                f"{k.name} is {actual} {k.unit}, behind its interim target of {interim} {k.unit}",
             )
         )
     f = k.forecast
