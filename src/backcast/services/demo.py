@@ -15,10 +15,11 @@ from django.db import transaction
 from django.utils.timezone import make_aware
 
 from backcast.accounts.models import User
-from backcast.goals.models import CheckIn, Goal, Reading
+from backcast.goals.models import CheckIn, Goal, Milestone, Reading
 from backcast.organizations.models import Organization, Team
 from backcast.organizations.tenancy import Role
 from backcast.services.accounts import create_user
+from backcast.services.plans import goal_plan
 from backcast.services.templates import create_goal_from_template
 
 DEMO_ORG = "Northwind Operations"
@@ -80,6 +81,33 @@ def fill_history(goal: Goal, people: list[User], today: date, rng: random.Random
         )  # fmt: skip
 
 
+def progress_as_planned(goal: Goal, owners: list[User], today: date, *, lagging: bool) -> None:
+    """Give every milestone an owner and the status its backward plan implies by ``today``.
+
+    Work whose latest finish has passed is done on its planned dates; work whose latest start
+    has passed is in progress. With ``lagging``, the most recent milestone that should have
+    begun has not, so the demo shows a goal falling behind as well as goals on plan.
+    """
+    result = goal_plan(goal, today)
+    by_id = {m.pk: m for m in Milestone.objects.filter(goal=goal)}
+    started = []
+    for k, planned in enumerate(result.result.milestones):
+        milestone = by_id[result.milestone_ids[planned.id]]
+        milestone.owner = owners[k % len(owners)]
+        if planned.finish < today:
+            milestone.status = Milestone.Status.DONE
+            milestone.actual_start, milestone.actual_finish = planned.start, planned.finish
+        elif planned.start <= today:
+            milestone.status = Milestone.Status.IN_PROGRESS
+            milestone.actual_start = planned.start
+            started.append(milestone)
+        milestone.save()
+    if lagging and started:
+        late = max(started, key=lambda m: m.actual_start or today)
+        late.status, late.actual_start = Milestone.Status.NOT_STARTED, None
+        late.save()
+
+
 @transaction.atomic
 def load_demo(today: date, *, only_if_empty: bool = False) -> DemoLogin | None:
     """Create the demo organisation, its people, teams and goals; running it again changes nothing.
@@ -131,11 +159,7 @@ def load_demo(today: date, *, only_if_empty: bool = False) -> DemoLogin | None:
         goal.owner = people[team] if people[team].memberships.get().role == Role.OWNER else admin
         goal.save(update_fields=["team", "owner"])
         goal.contributors.set([people[team]])
-        for milestone in goal.milestones.order_by("id")[:1]:
-            milestone.status, milestone.actual_start = "done", start
-            milestone.actual_finish = start + timedelta(days=milestone.duration * 7 // 5)
-            milestone.owner = people[team]
-            milestone.save()
+        progress_as_planned(goal, [people[team], admin], today, lagging=key == "customer-service")
         fill_history(goal, [admin, people[team]], today, rng)
     return DemoLogin(True, DEMO_EMAIL, DEMO_PASSWORD, org.name)
 
