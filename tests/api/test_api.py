@@ -186,6 +186,9 @@ def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
     milestone = add_milestone(alice, goal.pk, {"title": "Audit", "duration": 5})
     follower = add_milestone(alice, goal.pk, {"title": "Scorecards", "duration": 5, "after": [milestone.pk]})
     dependency = Dependency.objects.get(successor=follower)
+    from backcast.services.comments import add_comment
+
+    comment = add_comment(alice, goal.pk, {"body": "Carrier data is in."})
     return {
         "slug": acme.slug,
         "goal_id": str(goal.pk),
@@ -193,6 +196,7 @@ def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
         "milestone_id": str(milestone.pk),
         "dependency_id": str(dependency.pk),
         "day": "2031-03-03",
+        "comment_id": str(comment.pk),
         "resource_id": str(Resource.objects.create(organization=acme, name="analysts", capacity=2).pk),
     }
 

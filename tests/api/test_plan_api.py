@@ -199,3 +199,35 @@ def test_a_planner_pins_a_checkpoint_and_the_trajectory_bends_through_it(api: Ap
     assert api.call("delete", f"/kpis/{kpi['id']}/checkpoints/{audit_done}")[0] == 204
     assert api.call("delete", f"/kpis/{kpi['id']}/checkpoints/{audit_done}")[0] == 404
     assert api.call("get", f"/kpis/{kpi['id']}/trajectory")[1] == straight
+
+
+def test_comments_on_goals_and_milestones(api: Api, bob: User, carol: User) -> None:
+    goal = new_goal(api)
+    audit = add(api, goal, title="Audit", duration=5)
+    status, first = api.call("post", f"/goals/{goal}/comments", {"body": "  Carrier data is in.  "})
+    assert status == 201
+    carol_api = Api(carol)
+    status, second = carol_api.call(
+        "post", f"/goals/{goal}/comments", {"body": "<b>Audit</b> slips a week", "milestone": audit}
+    )
+    assert status == 201
+    _, listing = api.call("get", f"/goals/{goal}/comments")
+    assert [(c["body"], c["milestone"], c["author"]) for c in listing["items"]] == [
+        ("Carrier data is in.", None, "alice@acme.test"),
+        ("<b>Audit</b> slips a week", audit, "carol@acme.test"),
+    ]
+    assert api.call("post", f"/goals/{goal}/comments", {"body": "   "})[1]["field"] == "body"
+    assert api.call("post", f"/goals/{goal}/comments", {"body": "x" * 5001})[1]["field"] == "body"
+    assert (
+        api.call("post", f"/goals/{goal}/comments", {"body": "hi", "milestone": 999999})[1]["field"]
+        == "milestone"
+    )
+    assert Api(bob).call("post", f"/goals/{goal}/comments", {"body": "viewer"})[0] == 403
+    assert (
+        api.call("patch", f"/comments/{second['id']}", {"body": "mine now"})[0] == 403
+    )  # only the author edits
+    status, edited = carol_api.call("patch", f"/comments/{second['id']}", {"body": "Audit slips three days"})
+    assert status == 200 and edited["edited_at"] is not None
+    assert carol_api.call("delete", f"/comments/{first['id']}")[0] == 403  # not hers, not a moderator
+    assert api.call("delete", f"/comments/{second['id']}")[0] == 204  # alice moderates
+    assert api.call("get", f"/goals/{goal}/comments")[1]["count"] == 1

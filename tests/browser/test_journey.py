@@ -165,6 +165,11 @@ def test_a_lead_plans_a_goal_and_watches_its_health(server: str, browser: Browse
     after = page.locator(".status.large").first.inner_text()
     assert after != before, (before, after)
     expect(page.locator("body")).to_contain_text("confidence is 2/10")
+    comments = page.locator("#comments")  # pulled in by htmx, posted in place
+    comments.locator("[name=body]").fill("Can procurement chase the WMS vendor this week?")
+    comments.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comments")).to_contain_text("Can procurement chase the WMS vendor this week?")
+    assert page.url == goal_url
     page.screenshot(path=str(SHOTS / "4-goal.png"), full_page=True)
 
     # The timeline draws the plan.

@@ -50,6 +50,8 @@ TENANT_SCOPED = {
     "wizard-smart-draft",
     "wizard-goal-smart",
     "wizard-step",
+    "goal-comments",
+    "comment-delete",
 }
 
 
@@ -114,6 +116,9 @@ def alice_urls(acme: Organization, alice: User) -> list[str]:
 
     goal = create_goal(alice, {"title": "Raise OTD to 95%", "deadline": date(2031, 6, 30)})
     kpi = add_kpi(alice, goal.pk, {"name": "OTD", "unit": "%", "baseline": 80.0, "target": 95.0})
+    from backcast.services.comments import add_comment
+
+    comment = add_comment(alice, goal.pk, {"body": "Carrier data is in."})
     token, _ = create_token(alice, "alice's ERP token")
     return [
         f"/o/{acme.slug}/",
@@ -132,6 +137,8 @@ def alice_urls(acme: Organization, alice: User) -> list[str]:
         f"/o/{acme.slug}/plan/smart/",
         f"/goals/{goal.pk}/plan-wizard/smart/",
         f"/goals/{goal.pk}/plan-wizard/1/",
+        f"/goals/{goal.pk}/comments/",
+        f"/comments/{comment.pk}/delete/",
         f"/account/tokens/{token.prefix}/revoke/",
     ]
 

@@ -206,6 +206,25 @@ class DependencyOut(Schema):
     lag: int
 
 
+class CommentIn(Schema):
+    body: str = Field(description="Plain text, up to 5,000 characters")
+    milestone: int | None = Field(None, description="A milestone of the goal this remark is about")
+
+
+class CommentPatch(Schema):
+    body: str
+
+
+class CommentOut(Schema):
+    id: int
+    goal: int
+    milestone: int | None
+    author: str | None
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+
+
 class CheckInIn(Schema):
     status: Literal["on_track", "at_risk", "off_track"]
     confidence: int = Field(ge=0, le=10)

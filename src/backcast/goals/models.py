@@ -304,3 +304,30 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal} {self.status} ({self.confidence}/10)"
+
+
+class Comment(models.Model):
+    """A remark on a goal or one of its milestones: the conversation next to the plan.
+
+    The body is plain text, always shown escaped. ``edited_at`` is set when its author changes it.
+    """
+
+    tenant_path = "goal__organization"
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="comments")
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[TenantQuerySet[Comment]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["goal", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on {self.goal_id}"
