@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "backcast.accounts",
     "backcast.organizations",
     "backcast.goals",
+    "backcast.replanning",
+    "backcast.feeds",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

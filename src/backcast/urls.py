@@ -11,6 +11,8 @@ admin.site.site_title = "Backcast"
 urlpatterns = [
     path("", include("backcast.organizations.urls")),
     path("", include("backcast.goals.urls")),
+    path("", include("backcast.replanning.urls")),
+    path("", include("backcast.feeds.urls")),
     path("account/", include("backcast.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -1,0 +1,1 @@
+"""Baselines and scenarios of goals' plans."""
