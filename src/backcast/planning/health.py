@@ -99,12 +99,10 @@ def kpi_findings(k: KpiSignal) -> list[Finding]:
         and k.interim_target is not None
         and not better(k.direction, k.actual, k.interim_target)
     ):
-        actual, interim = distinct(k.actual, k.interim_target)
+        now, due = distinct(k.actual, k.interim_target)
         found.append(
             Finding(
-                "at_risk",
-                "kpi",
-                f"{k.name} is {actual} {k.unit}, behind its interim target of {interim} {k.unit}",
+                "at_risk", "kpi", f"{k.name} is {now} {k.unit}, behind its interim target of {due} {k.unit}"
             )
         )
     f = k.forecast
