@@ -32,6 +32,7 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
                 "workers": workers,
                 "threads": threads,
                 "accesslog": "-",
+                "logger_class": "backcast.cli.access_log.MaskingLogger",
                 "errorlog": "-",
                 "graceful_timeout": 20,
                 "timeout": 60,
