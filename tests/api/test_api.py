@@ -189,6 +189,11 @@ def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
     from backcast.services.comments import add_comment
 
     comment = add_comment(alice, goal.pk, {"body": "Carrier data is in."})
+    from backcast.services.replanning import accept_plan
+    from backcast.services.scenarios import create_scenario
+
+    baseline = accept_plan(alice, goal.pk, "first plan")
+    scenario = create_scenario(alice, goal.pk, {"name": "As is"})
     return {
         "slug": acme.slug,
         "goal_id": str(goal.pk),
@@ -198,6 +203,8 @@ def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
         "day": "2031-03-03",
         "comment_id": str(comment.pk),
         "resource_id": str(Resource.objects.create(organization=acme, name="analysts", capacity=2).pk),
+        "baseline_id": str(baseline.pk),
+        "scenario_id": str(scenario.pk),
     }
 
 

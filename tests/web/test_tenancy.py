@@ -30,6 +30,13 @@ OWN_OR_PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    # The person's own calendar feeds; a goal named in the form is looked up through restrict
+    # (tests/web/test_feeds.py: an outsider's goal answers 404 and nothing is created).
+    "calendar-feeds",
+    "calendar-feed-revoke",
+    # Public with a secret: no login (calendar apps cannot log in); the secret in the path is the
+    # credential, and a wrong, rotated or revoked one answers 404 (tests/web/test_feeds.py).
+    "calendar-feed",
 }
 # Patterns whose parameters name an object of alice's; the values are filled in per test.
 TENANT_SCOPED = {
@@ -46,12 +53,18 @@ TENANT_SCOPED = {
     "milestone-create",
     "checkin-create",
     "reading-create",
+    "reading-import",
     "wizard-start",
     "wizard-smart-draft",
     "wizard-goal-smart",
     "wizard-step",
     "goal-comments",
     "comment-delete",
+    "timeline-baselines",
+    "scenario-list",
+    "scenario-detail",
+    "scenario-adopt",
+    "scenario-discard",
 }
 
 
@@ -78,6 +91,7 @@ POST_VIEWS = TENANT_SCOPED - {
     "goal-list",
     "goal-detail",
     "goal-timeline",
+    "scenario-detail",
     "wizard-smart-draft",
     "wizard-goal-smart",
 }
@@ -120,6 +134,9 @@ def alice_urls(acme: Organization, alice: User) -> list[str]:
 
     comment = add_comment(alice, goal.pk, {"body": "Carrier data is in."})
     token, _ = create_token(alice, "alice's ERP token")
+    from backcast.replanning.models import Scenario
+
+    scenario = Scenario.objects.create(goal=goal, name="As is", changes={})
     return [
         f"/o/{acme.slug}/",
         f"/o/{acme.slug}/goals/",
@@ -131,6 +148,7 @@ def alice_urls(acme: Organization, alice: User) -> list[str]:
         f"/goals/{goal.pk}/milestones/",
         f"/goals/{goal.pk}/checkins/",
         f"/kpis/{kpi.pk}/readings/",
+        f"/kpis/{kpi.pk}/import/",
         f"/o/{acme.slug}/teams/",
         f"/o/{acme.slug}/members/",
         f"/o/{acme.slug}/plan/",
@@ -139,6 +157,11 @@ def alice_urls(acme: Organization, alice: User) -> list[str]:
         f"/goals/{goal.pk}/plan-wizard/1/",
         f"/goals/{goal.pk}/comments/",
         f"/comments/{comment.pk}/delete/",
+        f"/goals/{goal.pk}/timeline/baselines/",
+        f"/goals/{goal.pk}/scenarios/",
+        f"/scenarios/{scenario.pk}/",
+        f"/scenarios/{scenario.pk}/adopt/",
+        f"/scenarios/{scenario.pk}/discard/",
         f"/account/tokens/{token.prefix}/revoke/",
     ]
 

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from backcast.api.auth import AUTH
-from backcast.api.routes import comments, goals, kpis, milestones, organizations, people
+from backcast.api.routes import comments, goals, kpis, milestones, organizations, people, replanning
 from backcast.services.errors import InvalidInput
 
 api = NinjaAPI(
@@ -29,6 +29,7 @@ api.add_router("/", goals.router)
 api.add_router("/", kpis.router)
 api.add_router("/", milestones.router)
 api.add_router("/", comments.router)
+api.add_router("/", replanning.router)
 
 
 @api.exception_handler(Http404)

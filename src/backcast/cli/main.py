@@ -13,7 +13,7 @@ from datetime import date
 import typer
 from rich.console import Console
 
-from backcast.cli import setup
+from backcast.cli import imports, setup
 from backcast.cli.errors import fail, reported
 from backcast.cli.plan import plan
 
@@ -28,6 +28,7 @@ user_app = typer.Typer(help="Manage people and their organisations.", no_args_is
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(imports.app, name="import")
 app.command("plan")(plan)
 console = Console()
 

@@ -331,3 +331,57 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"comment {self.pk} on {self.goal_id}"
+
+
+class GoalStamp(models.Model):
+    """A counter the database adds one to whenever a row a goal's summary is computed from changes.
+
+    Triggers (:mod:`backcast.goals.stamps`) bump it, in the writer's transaction, on every insert,
+    update or delete of the goal, its milestones, dependencies, demands, the resources they draw on,
+    its KPIs, readings, checkpoints and check-ins, whoever writes: services, the admin,
+    ``bulk_create``, ``QuerySet.update`` or raw SQL. No foreign key: deleting a goal deletes its
+    rows after Django would have deleted the stamp, and their triggers would bump it again; an
+    orphan stamp is harmless (ids are not reused) and is purged after each ``migrate``.
+    """
+
+    goal = models.OneToOneField(
+        Goal, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="stamp"
+    )
+    stamp = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"goal {self.goal_id} stamp {self.stamp}"
+
+
+class GoalSummary(models.Model):
+    """What the dashboard shows of a goal, as ``backcast.services.portfolio`` computed it on ``day``.
+
+    Valid while the goal's :class:`GoalStamp` still holds ``stamp``, the organisation's today is
+    ``day`` and the code that computes it is at ``version``; otherwise it is computed again and
+    replaced. It is a cache that survives restarts and is shared by every app process, never a
+    source of truth. ``next_due`` and ``due`` list open milestones as ``[id, start, finish, late,
+    behind]`` (ISO dates): the first three by planned finish, and those due within two weeks of
+    ``day`` or behind their plan.
+    """
+
+    goal = models.OneToOneField(Goal, on_delete=models.CASCADE, primary_key=True, related_name="summary")
+    stamp = models.BigIntegerField()
+    day = models.DateField()
+    version = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(default=now)
+    status = models.CharField(max_length=10, blank=True)  # health; "" when there is nothing to judge
+    measured = models.BooleanField()  # has KPIs: its progress is theirs, not its children's
+    progress = models.FloatField(null=True)
+    feasible = models.BooleanField(null=True)
+    required_start = models.DateField(null=True)
+    min_slack = models.IntegerField(null=True)
+    probability = models.FloatField(null=True)
+    slack_left = models.IntegerField(null=True)
+    slack_milestone = models.CharField(max_length=200, blank=True)
+    plan_error = models.TextField(blank=True)
+    unowned = models.PositiveIntegerField(default=0)  # open milestones nobody owns
+    next_due = models.JSONField(default=list)
+    due = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"summary of goal {self.goal_id} on {self.day}"

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from backcast.goals import comment_views, views
+from backcast.goals import comment_views, import_views, views
 
 urlpatterns = [
     path("o/<slug:slug>/goals/", views.goal_list, name="goal-list"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("goals/<int:goal_id>/milestones/", views.milestone_create, name="milestone-create"),
     path("goals/<int:goal_id>/checkins/", views.checkin_create, name="checkin-create"),
     path("kpis/<int:kpi_id>/readings/", views.reading_create, name="reading-create"),
+    path("kpis/<int:kpi_id>/import/", import_views.reading_import, name="reading-import"),
     path("goals/<int:goal_id>/comments/", comment_views.goal_comments, name="goal-comments"),
     path("comments/<int:comment_id>/delete/", comment_views.comment_delete, name="comment-delete"),
     path("", include("backcast.goals.wizard_urls")),

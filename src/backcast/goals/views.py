@@ -59,18 +59,19 @@ def role_in(request: HttpRequest, org: Organization) -> str:
 def goal_list(request: HttpRequest, slug: str) -> HttpResponse:
     """The organisation's dashboard: every goal with health, progress, slack and next milestones.
 
-    Filterable by team (slug), owner (id) and health; the alignment tree keeps the objectives the
-    matching goals serve. htmx swaps just ``#results`` when a filter changes.
+    Filterable by team (slug), owner (id) and health, and paged (``page``, from 1; out of range
+    means the nearest page); the alignment tree keeps the objectives the page's goals serve. htmx
+    swaps just ``#results`` when a filter changes (back to the first page).
     """
     org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
     team, owner = request.GET.get("team", ""), request.GET.get("owner", "")
-    status = request.GET.get("health", "")
+    status, page = request.GET.get("health", ""), request.GET.get("page", "")
     filters = Filters(
         team=team,
         owner=int(owner) if owner.isdigit() else None,
         health=status if status in HEALTH_FILTERS else "",
     )
-    board = build_dashboard(request.user, org, org_today(org), filters)
+    board = build_dashboard(request.user, org, org_today(org), filters, int(page) if page.isdigit() else 1)
     context = {
         "org": org,
         "board": board,

@@ -1,40 +1,32 @@
 """An organisation's dashboard: every goal with its health, progress, slack and next milestones.
 
-What an operations lead opens every morning. Everything is computed in bulk: the queries stay the
-same in number whether the organisation has three goals or three hundred (the goals with their
-owners, teams and latest check-in confidence in one query; milestones, dependencies, demands,
-KPIs and readings in one each; progress in two), and each goal's plan comes from the shared plan
-cache when nothing changed.
+What an operations lead opens every morning, for three goals or a thousand. The counts, the
+filters, "the next two weeks" and the health of the alignment tree are over every goal, and come
+from each goal's stored summary (:func:`backcast.services.portfolio.summaries`: one query for all
+of them, and a bulk refresh of the few that changed), so no request plans or judges a goal that
+did not change. The goal table is paged (:data:`PAGE_SIZE` a page) and only the goals of the page
+are loaded as rows, with their owners and next milestones: the number of queries, and the page's
+size, do not grow with the number of goals.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import OuterRef, Subquery
-
-from backcast.goals.models import CheckIn, Goal, Milestone
+from backcast.goals.models import Goal, Milestone
 from backcast.organizations.models import Organization
-from backcast.planning.engine import PlannedMilestone
-from backcast.planning.health import RANK, Health
-from backcast.services.portfolio import (
-    GoalData,
-    assessed,
-    gather_many,
-    goal_health,
-    open_milestones,
-    remaining_start,
-    slack_left,
-)
-from backcast.services.progress import goal_progress
+from backcast.planning.health import RANK
+from backcast.services.portfolio import DUE_SOON_DAYS, Summary, Upcoming, summaries
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
 
-NEXT_MILESTONES = 3
-DUE_SOON_DAYS = 14  # the dashboard lists what is due within this many days, and all that is late
+PAGE_SIZE = 25
+DUE_SHOWN = 30  # "the next two weeks" lists this many, late and soonest first, and counts the rest
 STATUSES = ("on_track", "at_risk", "off_track")
 
 
@@ -48,7 +40,7 @@ class Due:
     """
 
     milestone: Milestone
-    goal: Goal
+    goal: Summary
     start: date
     finish: date
     late: bool
@@ -57,10 +49,11 @@ class Due:
 
 @dataclass(slots=True)
 class GoalRow:
-    """One goal on the dashboard, with everything computed for it."""
+    """One goal on the dashboard (a row of the page, or a node of the alignment tree)."""
 
     goal: Goal
-    health: Health | None  # None: nothing to judge yet (no reading, no plan)
+    status: str  # health; "" when there is nothing to judge it by (no reading, no plan)
+    rolled_status: str  # its own health, else the worst among the goals that serve it
     progress: float | None
     slack: int | None  # working days from today, see portfolio.slack_left
     slack_milestone: str
@@ -68,23 +61,12 @@ class GoalRow:
     unowned: int  # milestones not done that have no owner
     plan_error: str
     feasible: bool | None
-    children: list[GoalRow] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        return self.health.status if self.health is not None else ""
+    served_by: int  # goals aligned to it, on any page
+    children: list[GoalRow] = field(default_factory=list)  # those in the tree shown
 
     @property
     def percent(self) -> int | None:
         return None if self.progress is None else round(self.progress * 100)
-
-    @property
-    def rolled_status(self) -> str:
-        """Own health, else the worst health among the goals that serve it (for objectives)."""
-        if self.status:
-            return self.status
-        found = [c.rolled_status for c in self.children if c.rolled_status]
-        return max(found, key=lambda s: RANK[s], default="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,20 +81,23 @@ class Filters:
     def active(self) -> bool:
         return bool(self.team or self.owner is not None or self.health)
 
-    def match(self, row: GoalRow) -> bool:
-        goal = row.goal
-        if self.team and (goal.team is None or goal.team.slug != self.team):
+    def match(self, goal: Summary) -> bool:
+        if self.team and goal.team_slug != self.team:
             return False
         if self.owner is not None and goal.owner_id != self.owner:
             return False
         if self.health == "none":
-            return row.health is None
-        return not self.health or row.status == self.health
+            return goal.status == ""
+        return not self.health or goal.status == self.health
 
 
 @dataclass(slots=True)
 class Dashboard:
-    """The rows that match the filters (deadline order), the alignment tree, and the counts."""
+    """One page of the goals that match the filters (deadline order), and what is over all of them.
+
+    ``counts`` and ``due_soon`` are over every matching goal (``due_more`` counts what did not fit
+    in the list); the tree holds the page's goals under the objectives they serve.
+    """
 
     today: date
     horizon: date  # the last day of "the next two weeks"
@@ -120,77 +105,153 @@ class Dashboard:
     tree: list[GoalRow]
     counts: dict[str, int]
     due_soon: list[Due]
+    due_more: int
     total: int  # goals in the organisation, before filtering
+    matching: int
+    page: int
+    pages: int
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first goal among the matching ones (from 1)."""
+        return (self.page - 1) * PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def page_numbers(self) -> list[int | None]:
+        """The pages the pager names: the first, the last and two either side of this one; None is a gap."""
+        keep = {1, self.pages, *range(self.page - 2, self.page + 3)}
+        numbers: list[int | None] = []
+        for n in range(1, self.pages + 1):
+            if n in keep:
+                numbers.append(n)
+            elif numbers[-1] is not None:
+                numbers.append(None)
+        return numbers
 
 
-def latest_confidence() -> Subquery:
-    return Subquery(
-        CheckIn.objects.filter(goal=OuterRef("pk")).order_by("-created_at", "-pk").values("confidence")[:1]
-    )
+def build_dashboard(
+    actor: AnyUser, org: Organization, today: date, filters: Filters, page: int = 1
+) -> Dashboard:
+    """The goals of ``org`` that ``actor`` may see, filtered, and page ``page`` of them (clamped).
 
-
-def row_for(f: GoalData, today: date, progress: float | None, confidence: int | None) -> GoalRow:
-    opened = open_milestones(f)
-    slack = slack_left(f, today)
-    return GoalRow(
-        goal=f.goal,
-        health=goal_health(f, today, confidence) if assessed(f) else None,
-        progress=progress,
-        slack=slack[0] if slack else None,
-        slack_milestone=slack[1].title if slack else "",
-        next_due=[due(f, m, p, today) for m, p in opened[:NEXT_MILESTONES]],
-        unowned=sum(1 for m in f.milestones if m.owner_id is None and m.status != Milestone.Status.DONE),
-        plan_error=f.plan_error,
-        feasible=f.result.feasible if f.result is not None else None,
-    )
-
-
-def due(f: GoalData, m: Milestone, p: PlannedMilestone, today: date) -> Due:
-    behind = remaining_start(m, p, f.calendar, today) < today
-    return Due(m, f.goal, p.start, p.finish, p.finish < today, behind)
-
-
-def build_dashboard(actor: AnyUser, org: Organization, today: date, filters: Filters) -> Dashboard:
-    """Every goal of ``org`` that ``actor`` may see, judged in bulk, then filtered.
-
-    The tree shows the goals that match and the objectives they serve (so a filtered view keeps
-    its context); the counts are over the matching goals.
+    Three queries however many goals there are, once their summaries are stored (every goal
+    with its summary, the models of the page's goals and of their objectives, and the milestones
+    it names); a request that finds summaries stale computes and stores them first, in a fixed
+    number more (``portfolio.summaries``).
     """
-    goals = list(
-        Goal.objects.restrict(actor)
-        .filter(organization=org)
-        .select_related("owner", "team")
-        .annotate(latest_confidence=latest_confidence())
-        .order_by("deadline", "title", "pk")
+    goals = Goal.objects.restrict(actor).filter(organization=org).order_by("deadline", "title", "pk")
+    every = summaries(goals, today)
+    by_pk = {s.pk: s for s in every}
+    children: dict[int, list[int]] = defaultdict(list)
+    for s in every:
+        if s.parent_id is not None and s.parent_id in by_pk and s.parent_id != s.pk:
+            children[s.parent_id].append(s.pk)
+    progress, rolled = rolled_up(every, children)
+    matching = [s for s in every if filters.match(s)]
+    pages = max(1, -(-len(matching) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+
+    counts = {status: sum(1 for s in matching if s.status == status) for status in STATUSES}
+    counts["none"] = sum(1 for s in matching if not s.status)
+    attention = sorted(  # by planned finish (ISO dates sort as text), then the goal's deadline
+        ((u, s) for s in matching for u in Summary.entries(s.due)),
+        key=lambda d: (d[0][2], d[1].deadline, d[0][0]),
     )
-    facts = gather_many(goals, today)
-    progress = goal_progress(goals)
-    rows = {g.pk: row_for(facts[g.pk], today, progress.get(g.pk), g.latest_confidence) for g in goals}
-    matching = [r for r in rows.values() if filters.match(r)]
-    shown = {r.goal.pk for r in matching}
-    for r in matching:  # keep the objectives a matching goal serves
-        parent, seen = r.goal.parent_id, set()
-        while parent is not None and parent in rows and parent not in seen:
-            seen.add(parent)
-            shown.add(parent)
-            parent = rows[parent].goal.parent_id
+    listed = [(Upcoming.from_json(u), s) for u, s in attention[:DUE_SHOWN]]
+    next_due = {s.pk: Summary.upcoming(s.next_due) for s in shown}
+
+    in_tree = {s.pk for s in shown}
+    for s in shown:  # keep the objectives a goal of the page serves
+        parent = s.parent_id
+        while parent is not None and parent in by_pk and parent not in in_tree:
+            in_tree.add(parent)
+            parent = by_pk[parent].parent_id
+    models = Goal.objects.filter(pk__in=in_tree).select_related("owner", "team").in_bulk()
+    wanted = {u.milestone_id for u, _ in listed} | {u.milestone_id for us in next_due.values() for u in us}
+    milestone = (
+        Milestone.objects.filter(pk__in=wanted)
+        .select_related("owner")
+        .only("title", "owner__name", "owner__email")
+        .in_bulk()
+    )
+
+    def dues(s: Summary, upcoming: Sequence[Upcoming]) -> list[Due]:
+        return [
+            Due(milestone[u.milestone_id], s, u.start, u.finish, u.late, u.behind)
+            for u in upcoming
+            if u.milestone_id in milestone
+        ]
+
+    rows = {
+        pk: GoalRow(
+            goal=models[pk],
+            status=by_pk[pk].status,
+            rolled_status=rolled[pk],
+            progress=progress[pk],
+            slack=by_pk[pk].slack_left,
+            slack_milestone=by_pk[pk].slack_milestone,
+            next_due=dues(by_pk[pk], next_due.get(pk, [])),
+            unowned=by_pk[pk].unowned,
+            plan_error=by_pk[pk].plan_error,
+            feasible=by_pk[pk].feasible,
+            served_by=len(children[pk]),
+        )
+        for pk in (s.pk for s in every)
+        if pk in in_tree and pk in models
+    }
     tree: list[GoalRow] = []
-    for row in rows.values():
-        if row.goal.pk not in shown:
-            continue
+    for pk, row in rows.items():  # deadline order, like the table
         parent = row.goal.parent_id
-        if parent is not None and parent in shown and parent != row.goal.pk:
+        if parent is not None and parent in rows and parent != pk:
             rows[parent].children.append(row)
         else:
             tree.append(row)
-    counts = {s: sum(1 for r in matching if r.status == s) for s in STATUSES}
-    counts["none"] = sum(1 for r in matching if r.health is None)
-    horizon = today + timedelta(days=DUE_SOON_DAYS)
-    attention = (
-        due(facts[r.goal.pk], m, p, today) for r in matching for m, p in open_milestones(facts[r.goal.pk])
+    return Dashboard(
+        today=today,
+        horizon=today + timedelta(days=DUE_SOON_DAYS),
+        rows=[rows[s.pk] for s in shown if s.pk in rows],
+        tree=tree,
+        counts=counts,
+        due_soon=[d for u, s in listed for d in dues(s, [u])],
+        due_more=len(attention) - len(listed),
+        total=len(every),
+        matching=len(matching),
+        page=page,
+        pages=pages,
     )
-    due_soon = sorted(
-        (d for d in attention if d.finish <= horizon or d.behind),
-        key=lambda d: (d.finish, d.goal.deadline, d.milestone.pk),
-    )
-    return Dashboard(today, horizon, matching, tree, counts, due_soon, len(rows))
+
+
+def rolled_up(
+    every: Sequence[Summary], children: dict[int, list[int]]
+) -> tuple[dict[int, float | None], dict[int, str]]:
+    """Each goal's progress and health rolled up the alignment tree.
+
+    Progress as ``services.progress.goal_progress`` has it: a goal with KPIs progresses as they
+    do, one without (an objective) as the mean of its children's. Health: a goal's own, else
+    the worst among the goals that serve it, however deep. Cycles are cut where they close.
+    """
+    by_pk = {s.pk: s for s in every}
+    progress: dict[int, float | None] = {}
+    status: dict[int, str] = {}
+
+    def walk(pk: int, seen: frozenset[int]) -> tuple[float | None, str]:
+        if pk not in progress:
+            own = by_pk[pk]
+            below = [walk(c, seen | {pk}) for c in children[pk] if c not in seen and c != pk]
+            if own.measured:
+                progress[pk] = own.progress
+            else:
+                shares = [p for p, _ in below if p is not None]
+                progress[pk] = sum(shares) / len(shares) if shares else None
+            worst = [s for _, s in below if s]
+            status[pk] = own.status or max(worst, key=lambda s: RANK[s], default="")
+        return progress[pk], status[pk]
+
+    for s in every:
+        walk(s.pk, frozenset())
+    return progress, status

@@ -2,11 +2,15 @@
 
 Read-only. The facts are gathered once (:func:`backcast.services.portfolio.gather_many`) and
 handed to the same judges the API uses (``services.assessment``), so the page and the API never
-disagree. Chart data is plain JSON-ready dicts (ISO dates) for the page's ``json_script``.
+disagree. Every KPI's trajectory is worked out from those facts too (the plan and the pins
+already read), so the page takes the same queries for 2 KPIs or 20. Chart data is plain
+JSON-ready dicts (ISO dates) for the page's ``json_script``.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -14,7 +18,7 @@ from typing import Any
 from backcast.goals.models import KPI, Goal, Milestone
 from backcast.planning.engine import PlannedMilestone, PlanResult
 from backcast.planning.health import Health
-from backcast.planning.kpi import Forecast, Point, forecast, interim_target, progress
+from backcast.planning.kpi import Forecast, Point, forecast, interim_target, progress, trajectory
 from backcast.planning.report import verdict
 from backcast.planning.smart import LetterCheck
 from backcast.services import assessment
@@ -92,7 +96,9 @@ def goal_overview(goal: Goal, today: date) -> Overview:
         result=f.result,
         verdict=verdict(f.result) if f.result is not None else "",
         milestones=milestone_rows(f, today),
-        kpis=[kpi_card(goal, kpi, readings, f.pins.get(kpi.pk, {}), today) for kpi, readings in f.kpis],
+        kpis=[
+            kpi_card(goal, kpi, readings, f.pins.get(kpi.pk, {}), today, f.result) for kpi, readings in f.kpis
+        ],
         slack=slack[0] if slack else None,
     )
 
@@ -120,9 +126,15 @@ def milestone_rows(f: GoalData, today: date) -> list[MilestoneRow]:
     return rows
 
 
-def kpi_card(goal: Goal, kpi: KPI, readings: list[Point], pins: dict[date, float], today: date) -> KpiCard:
+def kpi_card(
+    goal: Goal,
+    kpi: KPI,
+    readings: list[Point],
+    pins: dict[date, float],
+    today: date,
+    result: PlanResult | None,
+) -> KpiCard:
     target = kpi_target(kpi, goal.deadline)
-    kpi.goal = goal  # kpi_trajectory reads the goal; it is loaded already
     latest = readings[-1] if readings else None
     at_target = forecast(readings, target.target_date)
     chart: dict[str, Any] = {
@@ -136,7 +148,7 @@ def kpi_card(goal: Goal, kpi: KPI, readings: list[Point], pins: dict[date, float
         "today": today.isoformat(),
         "band": [kpi.band_low, kpi.band_high] if kpi.direction == KPI.Direction.BAND else None,
         "readings": [[p.day.isoformat(), p.value] for p in readings],
-        "trajectory": trajectory_points(kpi, today),
+        "trajectory": trajectory_points(kpi, goal, result, pins),
         "forecast": forecast_points(readings, target.target_date, at_target),
     }
     return KpiCard(
@@ -149,7 +161,9 @@ def kpi_card(goal: Goal, kpi: KPI, readings: list[Point], pins: dict[date, float
     )
 
 
-def trajectory_points(kpi: KPI, today: date) -> list[list[Any]]:
+def trajectory_points(
+    kpi: KPI, goal: Goal, result: PlanResult | None, pins: Mapping[date, float]
+) -> list[list[Any]]:
     """The interim-target trajectory from the baseline to the target.
 
     Each point is [day, value, the milestones finishing that day, pinned by a planner].
@@ -157,10 +171,32 @@ def trajectory_points(kpi: KPI, today: date) -> list[list[Any]]:
     points: list[list[Any]] = []
     if kpi.baseline is not None and kpi.baseline_date is not None:
         points.append([kpi.baseline_date.isoformat(), kpi.baseline, ["baseline"], False])
-    for day, value, pinned, titles in assessment.kpi_trajectory(kpi, today):
+    for day, value, pinned, titles in kpi_trajectory(kpi, goal, result, pins):
         if not points or day.isoformat() > points[0][0]:
             points.append([day.isoformat(), value, titles, pinned])
     return points
+
+
+def kpi_trajectory(
+    kpi: KPI, goal: Goal, result: PlanResult | None, pins: Mapping[date, float]
+) -> list[tuple[date, float, bool, list[str]]]:
+    """:func:`backcast.services.assessment.kpi_trajectory` from facts already gathered, without a query.
+
+    The same interim targets: linear from the baseline to the target, bent through the pins, one
+    at each milestone finish up to the target date (the plan's ``result``; without one, the pins
+    and the target itself); each with the milestones finishing that day.
+    """
+    target = kpi_target(kpi, goal.deadline)
+    finishing: dict[date, list[str]] = defaultdict(list)
+    if result is not None:
+        for m in result.milestones:
+            if m.finish <= target.target_date:
+                finishing[m.finish].append(m.title)
+    finishing.setdefault(target.target_date, [])
+    return [
+        (c.day, c.value, c.pinned, finishing.get(c.day, []))
+        for c in trajectory(target, list(finishing), pins)
+    ]
 
 
 def forecast_points(

@@ -5,6 +5,8 @@ between milestones and the critical path. The capacity view adds, for each resou
 uses, the load of the organisation's other goals on the same resource: each goal's plan is
 levelled on its own, so a goal never overloads a resource by itself; overloads appear where goals
 share one. Read-only, in a fixed number of queries, JSON-ready (ISO dates) for ``json_script``.
+When the goal has baselines (kept plans, :mod:`backcast.services.replanning`), the Gantt carries
+the chosen baseline's dates under each bar and the table of variance comes with it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from backcast.goals.models import Goal, Milestone
 from backcast.planning.calendar import WorkCalendar
 from backcast.services.portfolio import GoalData, gather_many
+from backcast.services.replanning import BaselineView, Variance, baseline_view
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -51,26 +54,31 @@ class ResourceLoad:
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
-    """The goal's facts, the Gantt's data and the capacity view (one entry per resource)."""
+    """The goal's facts, the Gantt's data, the capacity view (one entry per resource) and baselines."""
 
     facts: GoalData
     gantt: dict[str, Any] | None  # None: the goal cannot be planned yet
     capacity: list[ResourceLoad]
+    baselines: BaselineView | None = None
 
 
-def goal_timeline(actor: AnyUser, goal: Goal, today: date) -> Timeline:
-    """The Gantt and capacity data of ``goal`` as ``actor`` may see them."""
+def goal_timeline(actor: AnyUser, goal: Goal, today: date, baseline: int | None = None) -> Timeline:
+    """The Gantt and capacity data of ``goal`` as ``actor`` may see them, against baseline number
+    ``baseline`` (default: the latest; none when the goal has no baseline or none of that number)."""
     f = gather_many([goal], today, with_kpis=False)[goal.pk]
+    kept = baseline_view(actor, goal, today, baseline)
     if f.result is None:
-        return Timeline(f, None, [])
-    return Timeline(f, gantt_data(f, today), capacity_data(actor, f, today))
+        return Timeline(f, None, [], kept)
+    gantt = gantt_data(f, today)
+    if kept.variance is not None:
+        add_baseline(gantt, kept.variance)
+    return Timeline(f, gantt, capacity_data(actor, f, today), kept)
 
 
 def gantt_data(f: GoalData, today: date) -> dict[str, Any]:
     """Bars from planned start to finish in planned order, the links, today and the deadline.
 
-    ``baseline`` stays None until re-planning keeps earlier plans; it will then hold each
-    milestone's baseline start and finish, drawn under the current bars.
+    ``baseline`` (of the goal and of each milestone) is None here; :func:`add_baseline` fills it.
     """
     assert f.result is not None
     result = f.result
@@ -110,6 +118,44 @@ def gantt_data(f: GoalData, today: date) -> dict[str, Any]:
         "links": [{"from": pred, "to": succ, "kind": kind, "lag": lag} for pred, succ, kind, lag in f.links],
         "critical_path": [by_name[name] for name in result.critical_path],
         "baseline": None,
+    }
+
+
+def add_baseline(gantt: dict[str, Any], found: Variance) -> None:
+    """Put a baseline's dates under each bar it has and its goal-level dates on the Gantt.
+
+    Each milestone the baseline has gets ``baseline: {start, finish, start_slip, finish_slip}``
+    (slips in working days, positive: later now); one added since keeps None. The Gantt's
+    ``baseline`` says which baseline it is and lists the milestones it had that the plan no longer has.
+    """
+    moved = {m.id: m for m in found.milestones}
+    for bar in gantt["milestones"]:
+        m = moved.get(bar["id"])
+        if m is not None and m.before is not None:
+            bar["baseline"] = {
+                "start": m.before.start.isoformat(),
+                "finish": m.before.finish.isoformat(),
+                "start_slip": m.start_slip,
+                "finish_slip": m.finish_slip,
+            }
+    b = found.baseline
+    gantt["baseline"] = {
+        "number": b.number,
+        "taken_at": b.taken_at.isoformat(),
+        "reason": b.reason,
+        "deadline": b.deadline.isoformat(),
+        "required_start": b.required_start.isoformat(),
+        "earliest_finish": b.earliest_finish.isoformat(),
+        "removed": [
+            {
+                "id": m.id,
+                "title": m.title,
+                "start": m.before.start.isoformat(),
+                "finish": m.before.finish.isoformat(),
+            }
+            for m in found.milestones
+            if m.change == "removed" and m.before is not None
+        ],
     }
 
 

@@ -46,9 +46,10 @@
       var fill = m.status === "done" ? colors.done : (m.critical ? colors.critical : colors.bar);
       var children = [];
       if (m.baseline) {
-        /* Re-planning will fill m.baseline with the dates of the plan it replaced: a thin bar under this one. */
-        var ba = api.coord([C.day(m.baseline.start), y]), bb = api.coord([C.day(m.baseline.finish) + DAY, y]);
-        children.push({ type: "rect", shape: { x: ba[0], y: a[1] + h / 2 + 1, width: Math.max(bb[0] - ba[0], 2), height: 4 },
+        /* The milestone's dates in the chosen baseline: a thin bar under this one (a tick for a checkpoint). */
+        var bEnd = C.day(m.baseline.finish) + DAY, bStart = Math.min(C.day(m.baseline.start), bEnd);
+        var ba = api.coord([bStart, y]), bb = api.coord([bEnd, y]);
+        children.push({ type: "rect", shape: { x: bb[0] - ba[0] < 2 ? bb[0] - 1 : ba[0], y: a[1] + h / 2 + 1, width: Math.max(bb[0] - ba[0], 2), height: 4 },
           style: { fill: colors.baseline } });
       }
       if (m.duration === 0) {
@@ -100,6 +101,13 @@
         "Slack " + m.slack + " working days",
         "Owner: " + C.esc(m.owner || "none"),
         C.esc(m.status_label) + (m.late ? " · <strong>late</strong>" : "")];
+      if (m.baseline && data.baseline) {
+        var moved = m.baseline.finish_slip;
+        lines.push("Baseline " + data.baseline.number + ": " + C.esc(C.label(C.day(m.baseline.start)) + " → " + C.label(C.day(m.baseline.finish))) +
+          (moved ? " · finish " + Math.abs(moved) + " working days " + (moved > 0 ? "later" : "earlier") + " now" : ""));
+      } else if (data.baseline) {
+        lines.push("Added since baseline " + data.baseline.number);
+      }
       return lines.join("<br>");
     };
     option.xAxis = { type: "time", position: "top", min: first - margin, max: last + margin,

@@ -1,0 +1,161 @@
+"""Request and response shapes of baselines, variance and what-if scenarios."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from backcast.api.plan_schemas import PlanOut
+
+
+class BaselineIn(Schema):
+    reason: str = Field(description="Why this plan is accepted, e.g. 'first plan' or 'audit slipped a week'")
+
+
+class BaselineOut(Schema):
+    id: int
+    goal: int
+    number: int = Field(description="1 for the goal's first baseline, then 2, 3, ...")
+    taken_at: datetime
+    taken_by: str | None = Field(description="E-mail of who accepted the plan")
+    reason: str
+    deadline: date
+    required_start: date
+    earliest_finish: date
+    feasible: bool
+    probability_on_time: float | None
+
+
+class BaselineDetailOut(BaselineOut):
+    plan: PlanOut = Field(description="The plan as it was accepted (the same object as GET /goals/{id}/plan)")
+
+
+class MilestoneMoveOut(Schema):
+    id: int = Field(description="The milestone; -1, -2, ... for milestones a scenario adds")
+    title: str
+    change: Literal["kept", "added", "removed"]
+    before_start: date | None = Field(description="In the baseline (or the live plan, for a scenario)")
+    before_finish: date | None
+    after_start: date | None = Field(description="In the live plan (or the scenario)")
+    after_finish: date | None
+    start_slip: int | None = Field(description="Working days later (negative: earlier); null unless in both")
+    finish_slip: int | None
+
+
+class DateMoveOut(Schema):
+    before: date
+    after: date | None
+    slip: int | None = Field(description="Working days later (negative: earlier)")
+
+
+class VarianceOut(Schema):
+    baseline: BaselineOut
+    plan_error: str | None = Field(
+        description="Why the goal has no live plan now (then every milestone is removed)"
+    )
+    milestones: list[MilestoneMoveOut]
+    deadline: DateMoveOut
+    required_start: DateMoveOut
+    earliest_finish: DateMoveOut
+    feasible_before: bool
+    feasible_after: bool | None
+    probability_before: float | None
+    probability_after: float | None
+    probability_change: float | None = Field(description="Now minus then (positive: likelier on time)")
+
+
+class MilestoneChange(Schema):
+    id: int = Field(description="A milestone of the goal")
+    duration: int | None = Field(None, ge=0, description="Working days")
+    estimate: list[int] | None = Field(
+        None, description="[optimistic, likely, pessimistic] working days; null drops the estimate"
+    )
+
+
+class AddedMilestone(Schema):
+    title: str
+    duration: int | None = Field(None, ge=0)
+    estimate: list[int] | None = None
+    after: list[int] = Field(default_factory=list, description="Milestones it follows (finish-to-start)")
+    before: list[int] = Field(default_factory=list, description="Milestones that follow it (finish-to-start)")
+    demand: dict[str, int] = Field(
+        default_factory=dict, description="Units a day by resource id or name (answers use ids)"
+    )
+
+
+class CapacityChange(Schema):
+    resource: int | str = Field(description="A resource of the organisation, by id or name (answers use ids)")
+    capacity: int = Field(ge=0, description="Units available each working day")
+
+
+class Changes(Schema):
+    milestones: list[MilestoneChange] = []
+    add: list[AddedMilestone] = []
+    remove: list[int] = Field(
+        default_factory=list, description="Milestones to remove (with their sub-milestones)"
+    )
+    capacity: list[CapacityChange] = Field(
+        default_factory=list, description="The organisation's resources: adopting changes them for every goal"
+    )
+    deadline: date | None = None
+    start: date | None = None
+
+
+class ScenarioIn(Schema):
+    name: str = Field(description="Unique in the goal")
+    changes: Changes = Field(default_factory=Changes)
+
+
+class ScenarioOut(Schema):
+    id: int
+    goal: int
+    name: str
+    created_by: str | None
+    created_at: datetime
+    changes: Changes
+
+
+class OutcomeOut(Schema):
+    feasible: bool
+    start: date
+    deadline: date
+    required_start: date
+    earliest_finish: date
+    probability_on_time: float | None
+    finish_p80: date | None
+    verdict: str
+
+
+class ResourceLoadOut(Schema):
+    id: int
+    name: str
+    capacity_before: int = Field(description="Units a day now")
+    capacity_after: int = Field(description="Units a day in the scenario")
+    weeks: list[date] = Field(description="Mondays")
+    before: list[float] = Field(description="Unit-days each week in the live plan")
+    after: list[float] = Field(description="Unit-days each week in the scenario")
+
+
+class ComparisonOut(Schema):
+    current: OutcomeOut | None
+    current_error: str | None
+    scenario: OutcomeOut | None
+    scenario_error: str | None
+    finish_change: int | None = Field(
+        description="Working days the scenario finishes later (negative: sooner)"
+    )
+    required_start_change: int | None = Field(description="Working days the scenario may start later")
+    probability_change: float | None
+    milestones: list[MilestoneMoveOut]
+    resources: list[ResourceLoadOut]
+    stale: list[str] = Field(
+        description="Changes that no longer fit the goal; a stale scenario cannot be adopted"
+    )
+    notes: list[str]
+
+
+class ScenarioDetailOut(ScenarioOut):
+    comparison: ComparisonOut

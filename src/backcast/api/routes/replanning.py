@@ -1,0 +1,248 @@
+"""Baselines (accepted plans), the live plan's variance against them, and what-if scenarios."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from backcast.api.replanning_schemas import (
+    BaselineDetailOut,
+    BaselineIn,
+    BaselineOut,
+    Changes,
+    ComparisonOut,
+    DateMoveOut,
+    MilestoneMoveOut,
+    OutcomeOut,
+    ResourceLoadOut,
+    ScenarioDetailOut,
+    ScenarioIn,
+    ScenarioOut,
+    VarianceOut,
+)
+from backcast.api.schemas import Created, Error
+from backcast.goals.models import Goal
+from backcast.organizations.tenancy import Action, get_for
+from backcast.replanning.models import Baseline, Scenario
+from backcast.services import replanning, scenarios
+from backcast.services.clock import org_today
+from backcast.services.errors import InvalidInput
+from backcast.services.replanning import DateMove, MilestoneMove
+from backcast.services.scenarios import Outcome
+
+router = Router(tags=["re-planning"])
+ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
+
+
+def baseline_out(b: Baseline) -> BaselineOut:
+    return BaselineOut(
+        id=b.pk,
+        goal=b.goal_id,
+        number=b.number,
+        taken_at=b.taken_at,
+        taken_by=b.taken_by.email if b.taken_by else None,
+        reason=b.reason,
+        deadline=b.deadline,
+        required_start=b.required_start,
+        earliest_finish=b.earliest_finish,
+        feasible=b.feasible,
+        probability_on_time=b.probability_on_time,
+    )
+
+
+def move_out(m: MilestoneMove) -> MilestoneMoveOut:
+    return MilestoneMoveOut(
+        id=m.id,
+        title=m.title,
+        change=m.change,
+        before_start=m.before.start if m.before else None,
+        before_finish=m.before.finish if m.before else None,
+        after_start=m.after.start if m.after else None,
+        after_finish=m.after.finish if m.after else None,
+        start_slip=m.start_slip,
+        finish_slip=m.finish_slip,
+    )
+
+
+def date_out(d: DateMove) -> DateMoveOut:
+    return DateMoveOut(before=d.before, after=d.after, slip=d.slip)
+
+
+def outcome_out(o: Outcome | None) -> OutcomeOut | None:
+    return None if o is None else OutcomeOut(**{name: getattr(o, name) for name in OutcomeOut.model_fields})
+
+
+def scenario_out(s: Scenario) -> ScenarioOut:
+    return ScenarioOut(
+        id=s.pk,
+        goal=s.goal_id,
+        name=s.name,
+        created_by=s.created_by.email if s.created_by else None,
+        created_at=s.created_at,
+        changes=Changes(**s.changes),
+    )
+
+
+@router.get(
+    "/goals/{goal_id}/baselines",
+    response={200: list[BaselineOut], **ERRORS},
+    summary="The goal's baselines, newest first",
+)
+@paginate(LimitOffsetPagination)
+def list_baselines(request: HttpRequest, goal_id: int) -> list[BaselineOut]:
+    goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
+    return [baseline_out(b) for b in goal.baselines.select_related("taken_by").order_by("-number")]
+
+
+@router.post(
+    "/goals/{goal_id}/baselines",
+    response={201: Created, **ERRORS},
+    summary="Accept the live plan as the goal's next baseline (owners and admins)",
+    description=(
+        "Freezes the plan as GET /goals/{id}/plan answers it now, with who and `reason`. The first "
+        "baseline is the plan everyone agreed on; after a slip, accept again with the reason. "
+        "Baselines are kept for good. 400 while the goal cannot be planned."
+    ),
+)
+def accept_plan(request: HttpRequest, goal_id: int, payload: BaselineIn) -> Status[Created]:
+    baseline = replanning.accept_plan(request.user, goal_id, payload.reason)
+    return Status(201, Created(id=baseline.pk))
+
+
+@router.get("/baselines/{baseline_id}", response={200: BaselineDetailOut, **ERRORS}, summary="One baseline")
+def get_baseline(request: HttpRequest, baseline_id: int) -> BaselineDetailOut:
+    b = get_for(Baseline.objects.select_related("taken_by"), request.user, Action.VIEW, pk=baseline_id)
+    return BaselineDetailOut(**baseline_out(b).dict(), plan=b.plan)
+
+
+@router.get(
+    "/goals/{goal_id}/variance",
+    response={200: VarianceOut, **ERRORS},
+    summary="The live plan against a baseline",
+    description=(
+        "Each milestone's baseline and current dates and its slip in working days (positive: "
+        "later), the milestones added and removed since, and how the deadline, the required start, "
+        "the earliest finish and the probability of finishing on time moved. `baseline` is a "
+        "baseline id of this goal (default: the latest); 400 when the goal has none."
+    ),
+)
+def get_variance(request: HttpRequest, goal_id: int, baseline: int | None = None) -> VarianceOut:
+    goal = get_for(Goal.objects.select_related("organization"), request.user, Action.VIEW, pk=goal_id)
+    if baseline is None:
+        chosen = replanning.latest_baseline(goal)
+        if chosen is None:
+            raise InvalidInput("the goal has no baseline yet: accept its plan first", "baseline")
+    else:
+        found = goal.baselines.select_related("taken_by").filter(pk=baseline).first()
+        if found is None:
+            raise InvalidInput(f"no baseline {baseline} of this goal", "baseline")
+        chosen = found
+    v = replanning.variance(goal, chosen, org_today(goal.organization))
+    return VarianceOut(
+        baseline=baseline_out(v.baseline),
+        plan_error=v.plan_error or None,
+        milestones=[move_out(m) for m in v.milestones],
+        deadline=date_out(v.deadline),
+        required_start=date_out(v.required_start),
+        earliest_finish=date_out(v.earliest_finish),
+        feasible_before=v.feasible_before,
+        feasible_after=v.feasible_after,
+        probability_before=v.probability_before,
+        probability_after=v.probability_after,
+        probability_change=v.probability_change,
+    )
+
+
+@router.get(
+    "/goals/{goal_id}/scenarios",
+    response={200: list[ScenarioOut], **ERRORS},
+    summary="The goal's what-if scenarios",
+)
+@paginate(LimitOffsetPagination)
+def list_scenarios(request: HttpRequest, goal_id: int) -> list[ScenarioOut]:
+    goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
+    return [scenario_out(s) for s in goal.scenarios.select_related("created_by")]
+
+
+@router.post(
+    "/goals/{goal_id}/scenarios",
+    response={201: Created, **ERRORS},
+    summary="Try changes on a copy of the goal's plan (owners and admins)",
+    description=(
+        "Nothing of the goal changes. `changes`: per-milestone `duration`/`estimate` overrides, "
+        "milestones to `add` (finish-to-start `after` and `before` existing ones, with `demand`), "
+        "milestones to `remove`, resource `capacity` overrides, a new `deadline` or `start`. "
+        "Faults name the change, e.g. `changes.milestones[0].duration`."
+    ),
+)
+def create_scenario(request: HttpRequest, goal_id: int, payload: ScenarioIn) -> Status[Created]:
+    scenario = scenarios.create_scenario(request.user, goal_id, payload.dict(exclude_unset=True))
+    return Status(201, Created(id=scenario.pk))
+
+
+@router.get(
+    "/scenarios/{scenario_id}",
+    response={200: ScenarioDetailOut, **ERRORS},
+    summary="A scenario with its comparison against the live plan",
+    description=(
+        "Finish, required start, probability on time and each resource's weekly load (unit-days) "
+        "of the live plan and of the scenario's, and how each milestone moves."
+    ),
+)
+def get_scenario(request: HttpRequest, scenario_id: int) -> ScenarioDetailOut:
+    scenario = get_for(
+        Scenario.objects.select_related("created_by", "goal__organization"),
+        request.user,
+        Action.VIEW,
+        pk=scenario_id,
+    )
+    c = scenarios.compare_scenario(scenario, org_today(scenario.goal.organization))
+    comparison = ComparisonOut(
+        current=outcome_out(c.current),
+        current_error=c.current_error or None,
+        scenario=outcome_out(c.scenario),
+        scenario_error=c.scenario_error or None,
+        finish_change=c.finish_change,
+        required_start_change=c.required_start_change,
+        probability_change=c.probability_change,
+        milestones=[move_out(m) for m in c.milestones],
+        resources=[
+            ResourceLoadOut(
+                id=r.id,
+                name=r.name,
+                capacity_before=r.capacity_before,
+                capacity_after=r.capacity_after,
+                weeks=r.weeks,
+                before=r.before,
+                after=r.after,
+            )
+            for r in c.resources
+        ],
+        stale=c.stale,
+        notes=c.notes,
+    )
+    return ScenarioDetailOut(**scenario_out(scenario).dict(), comparison=comparison)
+
+
+@router.post(
+    "/scenarios/{scenario_id}/adopt",
+    response={201: Created, **ERRORS},
+    summary="Make the scenario the goal's plan, and keep it as a baseline",
+    description=(
+        "Applies every change through the same rules as the milestone, goal and resource routes, "
+        "all or nothing, then accepts the new plan as a baseline ('adopted scenario NAME'; its id "
+        "is answered) and deletes the scenario."
+    ),
+)
+def adopt_scenario(request: HttpRequest, scenario_id: int) -> Status[Created]:
+    baseline = scenarios.adopt_scenario(request.user, scenario_id)
+    return Status(201, Created(id=baseline.pk))
+
+
+@router.delete("/scenarios/{scenario_id}", response={204: None, **ERRORS}, summary="Discard a scenario")
+def discard_scenario(request: HttpRequest, scenario_id: int) -> Status[None]:
+    scenarios.discard_scenario(request.user, scenario_id)
+    return Status(204, None)
