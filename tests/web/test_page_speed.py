@@ -30,9 +30,9 @@ from backcast.goals.models import (
 )
 from backcast.organizations.models import Organization, Team
 from backcast.services import assessment
+from backcast.services.assessment import trajectory_of
 from backcast.services.clock import org_today
 from backcast.services.dashboard import DUE_SHOWN, PAGE_SIZE
-from backcast.services.goal_page import kpi_trajectory
 from backcast.services.portfolio import gather_many
 from tests.conftest import logged_in
 from tests.web.plan_data import objective, template_goal
@@ -190,5 +190,5 @@ def test_the_pages_trajectories_are_the_apis(acme: Organization, alice: User) ->
     facts = gather_many([goal], today)[goal.pk]
     for k, _ in facts.kpis:
         expected = assessment.kpi_trajectory(KPI.objects.get(pk=k.pk), today)
-        assert kpi_trajectory(k, goal, facts.result, facts.pins[k.pk]) == expected
-    assert kpi_trajectory(kpi, goal, None, {}) == [(kpi.target_date or goal.deadline, kpi.target, False, [])]
+        assert trajectory_of(k, goal, facts.result, facts.pins[k.pk]) == expected
+    assert trajectory_of(kpi, goal, None, {}) == [(kpi.target_date or goal.deadline, kpi.target, False, [])]

@@ -163,15 +163,25 @@ def kpi_trajectory(kpi: KPI, today: date) -> list[tuple[date, float, bool, list[
     milestones yet), the pins and the target itself.
     """
     pins = dict(Checkpoint.objects.filter(kpi=kpi).values_list("date", "value"))
-    goal = kpi.goal
-    target = kpi_target(kpi, goal.deadline)
     try:
-        plan: GoalPlan | None = goal_plan(goal, today)
+        plan: GoalPlan | None = goal_plan(kpi.goal, today)
     except InvalidInput:
         plan = None
+    return trajectory_of(kpi, kpi.goal, plan.result if plan is not None else None, pins)
+
+
+def trajectory_of(
+    kpi: KPI, goal: Goal, result: PlanResult | None, pins: Mapping[date, float]
+) -> list[tuple[date, float, bool, list[str]]]:
+    """The interim targets of :func:`kpi_trajectory` from facts already gathered, without a query.
+
+    One at each milestone finish of ``result`` up to the target date (without a plan, the pins
+    and the target itself), each with the milestones finishing that day.
+    """
+    target = kpi_target(kpi, goal.deadline)
     finishing: dict[date, list[str]] = defaultdict(list)
-    if plan is not None:
-        for m in plan.result.milestones:
+    if result is not None:
+        for m in result.milestones:
             if m.finish <= target.target_date:
                 finishing[m.finish].append(m.title)
     finishing.setdefault(target.target_date, [])

@@ -9,7 +9,6 @@ JSON-ready dicts (ISO dates) for the page's ``json_script``.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,7 +17,7 @@ from typing import Any
 from backcast.goals.models import KPI, Goal, Milestone
 from backcast.planning.engine import PlannedMilestone, PlanResult
 from backcast.planning.health import Health
-from backcast.planning.kpi import Forecast, Point, forecast, interim_target, progress, trajectory
+from backcast.planning.kpi import Forecast, Point, forecast, interim_target, progress
 from backcast.planning.report import verdict
 from backcast.planning.smart import LetterCheck
 from backcast.services import assessment
@@ -171,32 +170,10 @@ def trajectory_points(
     points: list[list[Any]] = []
     if kpi.baseline is not None and kpi.baseline_date is not None:
         points.append([kpi.baseline_date.isoformat(), kpi.baseline, ["baseline"], False])
-    for day, value, pinned, titles in kpi_trajectory(kpi, goal, result, pins):
+    for day, value, pinned, titles in assessment.trajectory_of(kpi, goal, result, pins):
         if not points or day.isoformat() > points[0][0]:
             points.append([day.isoformat(), value, titles, pinned])
     return points
-
-
-def kpi_trajectory(
-    kpi: KPI, goal: Goal, result: PlanResult | None, pins: Mapping[date, float]
-) -> list[tuple[date, float, bool, list[str]]]:
-    """:func:`backcast.services.assessment.kpi_trajectory` from facts already gathered, without a query.
-
-    The same interim targets: linear from the baseline to the target, bent through the pins, one
-    at each milestone finish up to the target date (the plan's ``result``; without one, the pins
-    and the target itself); each with the milestones finishing that day.
-    """
-    target = kpi_target(kpi, goal.deadline)
-    finishing: dict[date, list[str]] = defaultdict(list)
-    if result is not None:
-        for m in result.milestones:
-            if m.finish <= target.target_date:
-                finishing[m.finish].append(m.title)
-    finishing.setdefault(target.target_date, [])
-    return [
-        (c.day, c.value, c.pinned, finishing.get(c.day, []))
-        for c in trajectory(target, list(finishing), pins)
-    ]
 
 
 def forecast_points(

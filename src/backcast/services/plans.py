@@ -44,6 +44,11 @@ class GoalPlan:
 
 def build_plan(goal: Goal, today: date) -> tuple[Plan, dict[str, int]]:
     """The engine's :class:`Plan` for ``goal`` and the milestone id behind each plan name (3 queries)."""
+    return assemble_plan(goal, *load_rows(goal), today)
+
+
+def load_rows(goal: Goal) -> tuple[list[Milestone], list[tuple[int, int, str, int]], list[Demand]]:
+    """The rows a goal's plan is built from, in the order :func:`assemble_plan` expects (3 queries)."""
     milestones = list(Milestone.objects.filter(goal=goal).order_by("pk"))
     links = sorted(
         Dependency.objects.filter(successor__goal=goal).values_list(
@@ -53,7 +58,7 @@ def build_plan(goal: Goal, today: date) -> tuple[Plan, dict[str, int]]:
     demands = list(
         Demand.objects.filter(milestone__goal=goal).select_related("resource").order_by("resource_id")
     )
-    return assemble_plan(goal, milestones, links, demands, today)
+    return milestones, links, demands
 
 
 def assemble_plan(

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from backcast.goals.models import Demand, Dependency, Goal, Milestone, Resource
+from backcast.goals.models import Demand, Goal, Milestone, Resource
 from backcast.services import milestones as milestone_services
 from backcast.services.errors import InvalidInput
+from backcast.services.plans import load_rows
 from backcast.services.resources import capacity as clean_capacity
 
 CHANGE_KEYS = ("milestones", "add", "remove", "capacity", "deadline", "start")
@@ -251,21 +252,13 @@ class Draft:
 
 
 def load_draft(goal: Goal) -> Draft:
-    """The goal's rows in three queries, in the order ``build_plan`` uses (so plans share a cache key)."""
-    milestones = list(Milestone.objects.filter(goal=goal).order_by("pk"))
-    links = sorted(
-        Dependency.objects.filter(successor__goal=goal).values_list(
-            "predecessor_id", "successor_id", "kind", "lag"
-        )
-    )
-    demands = list(
-        Demand.objects.filter(milestone__goal=goal).select_related("resource").order_by("resource_id")
-    )
+    """The goal's rows as ``services.plans.load_rows`` reads them (so plans share a cache key)."""
+    milestones, links, demands = load_rows(goal)
     resources: dict[int, Resource] = {}
     for d in demands:
         d.resource = resources.setdefault(d.resource_id, d.resource)
     capacity = {pk: r.capacity for pk, r in resources.items()}
-    return Draft(goal, milestones, list(links), demands, resources, capacity)
+    return Draft(goal, milestones, links, demands, resources, capacity)
 
 
 def apply_changes(base: Draft, changes: Mapping[str, Any]) -> Draft:
