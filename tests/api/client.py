@@ -28,3 +28,18 @@ class Api:
         body = response.json() if response.content else None
         check_response(method, f"/api/v1{url}", response.status_code, body)
         return response.status_code, body
+
+
+def new_goal(api: Api, **extra: str) -> int:
+    """A goal of 2031 (work from Monday 6 January, due Monday 30 June) created over the API."""
+    body = {"title": "Raise on-time delivery to 95%", "deadline": "2031-06-30", "start": "2031-01-06"} | extra
+    status, created = api.call("post", "/goals", body)
+    assert status == 201
+    return int(created["id"])
+
+
+def add(api: Api, goal: int, **body: object) -> int:
+    """A milestone added to ``goal`` over the API."""
+    status, created = api.call("post", f"/goals/{goal}/milestones", body)
+    assert status == 201, created
+    return int(created["id"])

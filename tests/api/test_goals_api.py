@@ -14,11 +14,6 @@ from tests.api.client import Api
 
 
 @pytest.fixture
-def api(alice: User) -> Api:
-    return Api(alice)
-
-
-@pytest.fixture
 def goal_id(api: Api) -> int:
     status, body = api.call(
         "post",

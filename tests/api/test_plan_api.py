@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
-
 from backcast.accounts.models import User
 from backcast.goals.models import Resource
 from backcast.organizations.models import Organization
-from tests.api.client import Api
+from tests.api.client import Api, add, new_goal
 
 
-@pytest.fixture
-def api(alice: User) -> Api:
-    return Api(alice)
-
-
-def new_goal(api: Api, **extra: str) -> int:
-    body = {"title": "Raise on-time delivery to 95%", "deadline": "2031-06-30", "start": "2031-01-06"} | extra
-    status, created = api.call("post", "/goals", body)
+def add_otd(api: Api, goal: int, name: str = "OTD") -> dict[str, int]:
+    """An on-time-delivery KPI on ``goal``: 80% on 6 January 2031, 95% by the deadline."""
+    body = {"name": name, "unit": "%", "direction": "increase", "baseline": 80, "baseline_date": "2031-01-06"}
+    status, created = api.call("post", f"/goals/{goal}/kpis", body | {"target": 95})
     assert status == 201
-    return int(created["id"])
-
-
-def add(api: Api, goal: int, **body: object) -> int:
-    status, created = api.call("post", f"/goals/{goal}/milestones", body)
-    assert status == 201, created
-    return int(created["id"])
+    return {"id": int(created["id"])}
 
 
 def test_the_plan_is_worked_back_from_the_deadline(api: Api) -> None:
@@ -78,19 +66,7 @@ def test_a_goal_carries_its_smart_check_and_health(api: Api) -> None:
     assert letters["R"]["status"] != "pass"  # not aligned to an objective
     _, listing = api.call("get", "/goals")
     assert listing["items"][0]["smart"] is None  # lists stay cheap
-    status, kpi = api.call(
-        "post",
-        f"/goals/{goal}/kpis",
-        {
-            "name": "On-time delivery",
-            "unit": "%",
-            "direction": "increase",
-            "baseline": 80,
-            "baseline_date": "2031-01-06",
-            "target": 95,
-        },
-    )
-    assert status == 201
+    kpi = add_otd(api, goal, "On-time delivery")
     add(api, goal, title="Audit carriers", duration=5)
     _, body = api.call("get", f"/goals/{goal}")
     letters = {c["letter"]: c for c in body["smart"]}
@@ -114,18 +90,7 @@ def test_health_turns_when_the_plan_cannot_fit(api: Api) -> None:
 
 def test_interim_targets_sit_at_milestone_finishes(api: Api) -> None:
     goal = new_goal(api)
-    _, kpi = api.call(
-        "post",
-        f"/goals/{goal}/kpis",
-        {
-            "name": "OTD",
-            "unit": "%",
-            "direction": "increase",
-            "baseline": 80,
-            "baseline_date": "2031-01-06",
-            "target": 95,
-        },
-    )
+    kpi = add_otd(api, goal)
     add(api, goal, title="Scorecards live", duration=10)
     status, points = api.call("get", f"/kpis/{kpi['id']}/trajectory")
     assert status == 200
@@ -171,18 +136,7 @@ def test_dependencies_as_a_resource(api: Api, bob: User) -> None:
 
 def test_a_planner_pins_a_checkpoint_and_the_trajectory_bends_through_it(api: Api, bob: User) -> None:
     goal = new_goal(api)
-    _, kpi = api.call(
-        "post",
-        f"/goals/{goal}/kpis",
-        {
-            "name": "OTD",
-            "unit": "%",
-            "direction": "increase",
-            "baseline": 80,
-            "baseline_date": "2031-01-06",
-            "target": 95,
-        },
-    )
+    kpi = add_otd(api, goal)
     first = add(api, goal, title="Audit", duration=60)
     add(api, goal, title="Roll out", duration=20, after=[first])
     _, straight = api.call("get", f"/kpis/{kpi['id']}/trajectory")

@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from backcast.accounts.models import User
 from backcast.goals.models import Resource
 from backcast.organizations.models import Organization
 from backcast.replanning.models import Baseline, Scenario
-from tests.api.client import Api
-
-
-@pytest.fixture
-def api(alice: User) -> Api:
-    return Api(alice)
-
-
-def new_goal(api: Api) -> int:
-    body = {"title": "Raise on-time delivery to 95%", "deadline": "2031-06-30", "start": "2031-01-06"}
-    status, created = api.call("post", "/goals", body)
-    assert status == 201
-    return int(created["id"])
-
-
-def add(api: Api, goal: int, **body: object) -> int:
-    status, created = api.call("post", f"/goals/{goal}/milestones", body)
-    assert status == 201, created
-    return int(created["id"])
+from tests.api.client import Api, add, new_goal
 
 
 def test_accept_slip_and_read_the_variance(api: Api) -> None:
