@@ -66,7 +66,7 @@ def test_a_goal_carries_its_smart_check_and_health(api: Api) -> None:
     assert letters["R"]["status"] != "pass"  # not aligned to an objective
     _, listing = api.call("get", "/goals")
     assert listing["items"][0]["smart"] is None  # lists stay cheap
-    kpi = add_otd(api, goal, "On-time delivery")
+    add_otd(api, goal, "On-time delivery")
     add(api, goal, title="Audit carriers", duration=5)
     _, body = api.call("get", f"/goals/{goal}")
     letters = {c["letter"]: c for c in body["smart"]}
