@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "backcast.goals",
     "backcast.replanning",
     "backcast.feeds",
+    "backcast.activity",
+    "backcast.notifications",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
