@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine with only Python 3.11:
 #   make run    create .venv, install, migrate, load the demo on first run, serve on 127.0.0.1:$(PORT)
+#               with the notification worker (reminders, digests, e-mail, webhooks) beside it
 #   make test   lint, types, the import rule, migrations check and the whole test suite
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -25,7 +26,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed-run
 	$(BIN)/backcast demo --if-empty
-	$(BIN)/backcast serve --host $(HOST) --port $(PORT)
+	$(BIN)/backcast serve --host $(HOST) --port $(PORT) --worker
 
 test: $(VENV)/.installed-dev lint types imports migrations pytest
 

@@ -166,6 +166,24 @@ def local_secret_key(folder: Path) -> str:
     return key
 
 
+def notification_config(env: Mapping[str, str]) -> dict[str, Any]:
+    """Where links in e-mails and chat messages point, and how outgoing webhooks are sent."""
+    base = env.get("BACKCAST_BASE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+    if urlsplit(base).scheme not in {"http", "https"} or not urlsplit(base).netloc:
+        raise ConfigError(f"BACKCAST_BASE_URL: expected http(s)://HOST[:PORT], got {base!r}")
+    timeout = env_int(env, "WEBHOOK_TIMEOUT", 5)
+    attempts = env_int(env, "WEBHOOK_MAX_ATTEMPTS", 6)
+    if not 1 <= timeout <= 60:
+        raise ConfigError(f"WEBHOOK_TIMEOUT: expected 1 to 60 seconds, got {timeout}")
+    if not 1 <= attempts <= 20:
+        raise ConfigError(f"WEBHOOK_MAX_ATTEMPTS: expected 1 to 20, got {attempts}")
+    return {
+        "BACKCAST_BASE_URL": base,
+        "BACKCAST_WEBHOOK_TIMEOUT": timeout,
+        "BACKCAST_DELIVERY_MAX_ATTEMPTS": attempts,
+    }
+
+
 @dataclass(frozen=True)
 class Config:
     """The settings Backcast derives from its environment."""
@@ -178,6 +196,7 @@ class Config:
     csrf_trusted_origins: list[str]
     database: dict[str, Any]
     email: dict[str, Any] = field(default_factory=dict)
+    notifications: dict[str, Any] = field(default_factory=dict)
     ssl_redirect: bool = False
     behind_proxy: bool = False
     hsts_seconds: int = 0
@@ -206,6 +225,7 @@ def load(env: Mapping[str, str]) -> Config:
     }
     if email["EMAIL_USE_TLS"] and email["EMAIL_USE_SSL"]:
         raise ConfigError("EMAIL_USE_TLS and EMAIL_USE_SSL: set at most one of them")
+    notifications = notification_config(env)
     return Config(
         production=production,
         debug=debug,
@@ -215,6 +235,7 @@ def load(env: Mapping[str, str]) -> Config:
         csrf_trusted_origins=env_list(env, "CSRF_TRUSTED_ORIGINS", []),
         database=database_config(env, folder),
         email=email,
+        notifications=notifications,
         ssl_redirect=env_bool(env, "SECURE_SSL_REDIRECT", production),
         behind_proxy=env_bool(env, "BEHIND_PROXY", production),
         hsts_seconds=env_int(env, "SECURE_HSTS_SECONDS", 31_536_000 if production else 0),

@@ -49,8 +49,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "backcast.activity.middleware.ActorMiddleware",  # events written during a request name its user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backcast.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "backcast.urls"
@@ -113,6 +115,10 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 globals().update(CONFIG.email)
 SERVER_EMAIL = CONFIG.email["DEFAULT_FROM_EMAIL"]
+# Notifications: where links in messages point, webhook timeout, attempts per delivery (config.py).
+BACKCAST_BASE_URL: str = CONFIG.notifications["BACKCAST_BASE_URL"]
+BACKCAST_WEBHOOK_TIMEOUT: int = CONFIG.notifications["BACKCAST_WEBHOOK_TIMEOUT"]
+BACKCAST_DELIVERY_MAX_ATTEMPTS: int = CONFIG.notifications["BACKCAST_DELIVERY_MAX_ATTEMPTS"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -131,14 +137,26 @@ if PRODUCTION:
 if CONFIG.behind_proxy:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# Log-in throttling counts failures per client address: REMOTE_ADDR, or the first X-Forwarded-For
+# hop when the app is reachable only through a reverse proxy that sets that header to the client
+# it saw (TRUST_X_FORWARDED_FOR=true; see backcast.services.throttle).
+BACKCAST_TRUST_X_FORWARDED_FOR = config.env_bool(os.environ, "TRUST_X_FORWARDED_FOR", False)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_secrets": {"()": "backcast.security.MaskSecretsFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_secrets"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Masked where they are logged too, so Django's own handlers (mail_admins) see no secret.
+        "django.request": {"filters": ["mask_secrets"]},
+        "django.server": {"filters": ["mask_secrets"]},
+    },
 }
 
 # API tokens: how often the last-used time is written (seconds); avoids a write on every request.

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("backcast.goals.urls")),
     path("", include("backcast.replanning.urls")),
     path("", include("backcast.feeds.urls")),
+    path("", include("backcast.activity.urls")),
+    path("", include("backcast.notifications.urls")),
     path("account/", include("backcast.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

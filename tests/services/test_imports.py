@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 import zipfile
@@ -13,16 +12,14 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from backcast.accounts.models import User
 from backcast.goals.models import KPI, Reading
-from backcast.services import imports
+from backcast.services import imports, workbooks
 from backcast.services.errors import InvalidInput
 from backcast.services.goals import create_goal
-from backcast.services.imports import ImportRejected, RowFault, import_readings, read_file
+from backcast.services.imports import ImportRejected, RowFault, import_readings
 from backcast.services.kpis import ReadingIn, add_kpi, record_readings
 
 
@@ -271,14 +268,14 @@ def test_a_workbook_that_unpacks_too_big_is_refused(
     with zipfile.ZipFile(packed, "a") as archive:  # Excel keeps text cells in a part of their own
         archive.writestr("xl/sharedStrings.xml", "<sst>" + "<si><t>x</t></si>" * 10 + "</sst>")
     book = packed.getvalue()
-    monkeypatch.setattr(imports, "MAX_SHARED_STRINGS", 10)
+    monkeypatch.setattr(workbooks, "MAX_SHARED_STRINGS", 10)
     with pytest.raises(InvalidInput, match="its text to more than 0 MB"):
         run(alice, kpi, book, "r.xlsx")
-    monkeypatch.setattr(imports, "MAX_SHARED_STRINGS", 2**20)
-    monkeypatch.setattr(imports, "MAX_UNPACKED", 1000)
+    monkeypatch.setattr(workbooks, "MAX_SHARED_STRINGS", 2**20)
+    monkeypatch.setattr(workbooks, "MAX_UNPACKED", 1000)
     with pytest.raises(InvalidInput, match="unpacks to more than 0 MB"):
         run(alice, kpi, book, "r.xlsx")
-    monkeypatch.setattr(imports, "MAX_UNPACKED", 2**20)
+    monkeypatch.setattr(workbooks, "MAX_UNPACKED", 2**20)
     assert run(alice, kpi, book, "r.xlsx").created == 1
 
 
@@ -310,78 +307,3 @@ def test_sqlite_settings_are_set_back(kpi: KPI, alice: User) -> None:
         run(alice, kpi, b"date,value\n2026-01-05,81\n")
         cursor.execute("PRAGMA cache_size")
         assert cursor.fetchone()[0] == before
-
-
-# --- any bytes: a result or a clear rejection ----------------------------------------------------
-
-
-def parse(data: bytes) -> None:
-    """Read ``data`` as the import does; it must end in rows and faults or one InvalidInput."""
-    try:
-        kind, rows = read_file(io.BytesIO(data), "f.csv")
-        items = list(rows)
-    except InvalidInput as exc:
-        fault: InvalidInput | None = exc
-    else:
-        fault = None
-    if fault is not None:
-        assert str(fault).startswith("f.csv: ") and "\n" not in fault.message
-        return
-    assert kind in {"CSV", "XLSX"}
-    for item in items:
-        if isinstance(item, RowFault):
-            assert item.row >= 1 and item.reason
-        else:
-            number, day, value, key = item
-            assert isinstance(day, date) and isinstance(value, float) and value == value
-            assert 0 < len(key) <= imports.MAX_KEY and key.isprintable()
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=400))
-def test_any_bytes_give_rows_or_a_clear_rejection(data: bytes) -> None:
-    parse(data)
-
-
-CSV_BITS = [
-    "date",
-    "value",
-    "key",
-    "Date",
-    ",",
-    ";",
-    "\t",
-    "\n",
-    "\r\n",
-    '"',
-    "2026-01-05",
-    "2026-13-40",
-    "1.5",
-]
-
-
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.sampled_from(["date,value,key\n", "date;value\n", "value\tdate\tkey\n", "\ufeffDATE,Value\n"]),
-    st.lists(st.sampled_from(CSV_BITS) | st.text(max_size=4), max_size=40),
-    st.sampled_from(["utf-8", "utf-16", "latin-1"]),
-)
-def test_csv_like_text_gives_rows_or_a_clear_rejection(header: str, parts: list[str], encoding: str) -> None:
-    text = header + "".join(parts)
-    parse(text.encode(encoding, "replace" if encoding == "latin-1" else "surrogatepass"))
-
-
-@functools.cache
-def small_workbook() -> bytes:
-    """One workbook for every example: a new one differs (its time stamp), and so its length."""
-    return xlsx(["date", "value"], [date(2026, 1, 5), 1.5], ["2026-01-06", "x"])
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_damaged_workbooks_give_rows_or_a_clear_rejection(data: st.DataObject) -> None:
-    book = bytearray(small_workbook())
-    for _ in range(data.draw(st.integers(1, 4))):
-        at = data.draw(st.integers(0, len(book) - 1))
-        book[at] = data.draw(st.integers(0, 255))
-    parse(bytes(book))

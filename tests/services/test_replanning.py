@@ -84,7 +84,13 @@ def test_deleting_a_goal_takes_its_baselines_and_scenarios(alice: User) -> None:
     goal, _, _, _ = chain(alice)
     accept_plan(alice, goal.pk, "first plan")
     create_scenario(alice, goal.pk, {"name": "as is"})
-    delete_goal(alice, goal.pk)
+    delete_goal(alice, goal.pk)  # to the trash: hidden with the goal, then purged with it
+    assert not Baseline.objects.restrict(alice).exists() and not Scenario.objects.restrict(alice).exists()
+    from django.utils import timezone
+
+    from backcast.services.trash import RETENTION, purge_expired
+
+    assert purge_expired(timezone.now() + RETENTION) == 1
     assert not Baseline.objects.exists() and not Scenario.objects.exists()
 
 

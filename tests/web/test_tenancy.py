@@ -37,6 +37,8 @@ OWN_OR_PUBLIC = {
     # Public with a secret: no login (calendar apps cannot log in); the secret in the path is the
     # credential, and a wrong, rotated or revoked one answers 404 (tests/web/test_feeds.py).
     "calendar-feed",
+    # The person's own notification switches.
+    "notification-preferences",
 }
 # Patterns whose parameters name an object of alice's; the values are filled in per test.
 TENANT_SCOPED = {
@@ -65,6 +67,15 @@ TENANT_SCOPED = {
     "scenario-detail",
     "scenario-adopt",
     "scenario-discard",
+    "goal-activity",
+    "org-activity",
+    "org-trash",
+    "goal-restore",
+    "milestone-restore",
+    "webhook-list",
+    "webhook-deliveries",
+    "webhook-active",
+    "webhook-delete",
 }
 
 
@@ -94,6 +105,10 @@ POST_VIEWS = TENANT_SCOPED - {
     "scenario-detail",
     "wizard-smart-draft",
     "wizard-goal-smart",
+    "webhook-deliveries",
+    "goal-activity",
+    "org-activity",
+    "org-trash",
 }
 
 
@@ -137,6 +152,17 @@ def alice_urls(acme: Organization, alice: User) -> list[str]:
     from backcast.replanning.models import Scenario
 
     scenario = Scenario.objects.create(goal=goal, name="As is", changes={})
+    from backcast.services.milestones import add_milestone, delete_milestone
+
+    trashed = add_milestone(alice, goal.pk, {"title": "Audit", "duration": 5})
+    delete_milestone(alice, trashed.pk)  # in the trash: restorable, and hidden from Milestone.objects
+    from backcast.services.webhooks import create_webhook
+
+    hook, _ = create_webhook(
+        alice,
+        acme.slug,
+        {"name": "ops", "tool": "slack", "url": "https://hooks.example/x", "events": ["mention"]},
+    )
     return [
         f"/o/{acme.slug}/",
         f"/o/{acme.slug}/goals/",
@@ -162,6 +188,15 @@ def alice_urls(acme: Organization, alice: User) -> list[str]:
         f"/scenarios/{scenario.pk}/",
         f"/scenarios/{scenario.pk}/adopt/",
         f"/scenarios/{scenario.pk}/discard/",
+        f"/o/{acme.slug}/webhooks/",
+        f"/o/{acme.slug}/webhooks/deliveries/",
+        f"/webhooks/{hook.pk}/active/",
+        f"/webhooks/{hook.pk}/delete/",
+        f"/goals/{goal.pk}/activity/",
+        f"/o/{acme.slug}/activity/",
+        f"/o/{acme.slug}/trash/",
+        f"/goals/{goal.pk}/restore/",
+        f"/milestones/{trashed.pk}/restore/",
         f"/account/tokens/{token.prefix}/revoke/",
     ]
 

@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
-from backcast.accounts.models import ApiToken, User
+from backcast.accounts.models import ApiToken, LoginThrottle, User
+from backcast.accounts.views import ThrottledAdminLogin
+
+# The back office's log-in counts and refuses failures exactly as the site's does.
+admin.site.login_form = ThrottledAdminLogin
 
 
 @admin.register(User)
@@ -27,3 +32,16 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_filter = ["scope"]
     search_fields = ["name", "prefix", "user__email"]
     readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin[LoginThrottle]):
+    """Failed log-in counters; deleting one lifts its lock at once (e.g. after a reset by phone)."""
+
+    list_display = ["scope", "key", "failures", "locked_until", "lockouts", "updated_at"]
+    list_filter = ["scope"]
+    search_fields = ["key"]
+    readonly_fields = ["scope", "key", "failures", "window_start", "locked_until", "lockouts", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

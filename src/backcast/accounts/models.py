@@ -104,3 +104,35 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         """A token works until it is revoked."""
         return self.revoked_at is None
+
+
+class ThrottleScope(models.TextChoices):
+    """What a login-failure counter is kept for: one account (by the name typed) or one client address."""
+
+    ACCOUNT = "account", "Account"
+    ADDRESS = "address", "Client address"
+
+
+class LoginThrottle(models.Model):
+    """Failed log-ins counted for one account name or one client address, and its lock if any.
+
+    Kept in the database so that every app process sees the same counts. ``failures`` counts
+    within the window that began at ``window_start``; reaching the limit sets ``locked_until`` and
+    adds one to ``lockouts``, which makes the next lock longer. Rows of names that belong to no
+    one are kept as well (the answer must not tell whether an account exists) and pruned once
+    stale. The arithmetic is in ``backcast.services.throttle``.
+    """
+
+    scope = models.CharField(max_length=7, choices=ThrottleScope.choices)
+    key = models.CharField(max_length=254)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+    lockouts = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.failures} failures"

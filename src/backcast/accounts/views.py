@@ -1,15 +1,29 @@
-"""The person's own settings: API tokens. Login and passwords are Django's own views."""
+"""Log-in (Django's view and form, throttled) and the person's own settings: API tokens.
+
+Passwords are changed and reset with Django's own views. The log-in form is Django's with one
+addition, :class:`ThrottledLogin`: failed attempts are counted per account and per client address
+(``backcast.services.throttle``) and a locked one is refused before the password is checked. The
+back office's log-in (``/admin/login/``) uses the same check (``accounts/admin.py``).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backcast.accounts.forms import TokenForm
 from backcast.accounts.models import User
+from backcast.services import throttle
 from backcast.services import tokens as token_services
 from backcast.services.errors import InvalidInput
 
@@ -57,3 +71,57 @@ def token_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
         raise Http404("no such token") from None
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("token-list")
+
+
+class ThrottledLogin(AuthenticationForm):
+    """Django's log-in form, refusing locked accounts and addresses and counting failures.
+
+    A locked attempt is refused with the time to try again before any password is checked, so
+    the right password does not get through either. Only a wrong password counts as a failure; a
+    right one clears the account's count (even when the account may not log in here, e.g. a
+    non-staff person at the back office). ``throttled`` tells the view to answer 429.
+    """
+
+    throttled = False
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()  # a missing field is reported by the field; nothing to count
+        address = throttle.client_address(self.request) if self.request is not None else None
+        now = timezone.now()
+        refusal = throttle.check_login(username, address, now)
+        if refusal is not None:
+            self.throttled = True
+            raise ValidationError(refusal.message(now), code="throttled")
+        try:
+            cleaned: dict[str, Any] = super().clean()
+        except ValidationError as exc:
+            if self.user_cache is not None:  # the password was right; the account may not log in
+                throttle.record_success(username)
+                raise
+            lock = throttle.record_failure(username, address, now)
+            if lock is None:
+                raise
+            self.throttled = True
+            raise ValidationError(
+                [*exc.error_list, ValidationError(lock.message(now), code="throttled")]
+            ) from None
+        throttle.record_success(username)
+        return cleaned
+
+
+class ThrottledAdminLogin(ThrottledLogin, AdminAuthenticationForm):
+    """The back office's log-in form (staff only), with the same throttle."""
+
+
+class ThrottledLoginView(LoginView):
+    """Django's log-in page with the throttled form; a refusal for a lock answers 429."""
+
+    authentication_form = ThrottledLogin
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if getattr(form, "throttled", False):
+            response.status_code = 429
+        return response

@@ -7,3 +7,8 @@ class ActivityConfig(AppConfig):
     name = "backcast.activity"
     label = "activity"
     verbose_name = "Activity"
+
+    def ready(self) -> None:
+        from backcast.activity import tracking
+
+        tracking.connect()

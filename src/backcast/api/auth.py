@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 from ninja.security import HttpBearer, SessionAuth
 
 from backcast.services.tokens import authenticate_token
@@ -16,6 +18,20 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 class TokenAuth(HttpBearer):
     """Bearer tokens created with ``backcast token create`` or on the tokens page."""
 
+    @method_decorator(sensitive_variables())
+    def __call__(self, request: HttpRequest) -> Any:
+        """ninja's reading of ``Authorization: Bearer TOKEN``, without its copies of the header.
+
+        ninja keeps the header in local variables (shown in an error report's traceback) and,
+        with DEBUG on, logs a header of another scheme (which may carry a password). Here every
+        local is hidden from error reports and nothing is logged.
+        """
+        scheme, _, token = request.headers.get(self.header, "").partition(" ")
+        if scheme.lower() != self.openapi_scheme or not token:
+            return None
+        return self.authenticate(request, token)
+
+    @method_decorator(sensitive_variables("token"))  # an error report must not show the raw token
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = authenticate_token(token)
         if found is None:

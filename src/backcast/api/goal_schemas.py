@@ -8,10 +8,13 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from backcast.api.inputs import Input
+from backcast.api.versions import VERSION_HELP
+
 Ident = int | str  # a member by id or e-mail address, a team by id or slug
 
 
-class GoalIn(Schema):
+class GoalIn(Input):
     title: str = Field(description="Names the outcome, e.g. 'Raise on-time delivery to 95%'")
     deadline: date = Field(description="Last working day the goal may finish on")
     description: str = ""
@@ -27,7 +30,7 @@ class GoalIn(Schema):
     )
 
 
-class GoalPatch(Schema):
+class GoalPatch(Input):
     title: str | None = None
     deadline: date | None = None
     description: str | None = None
@@ -38,6 +41,7 @@ class GoalPatch(Schema):
     cadence: Literal["weekly", "fortnightly", "monthly"] | None = None
     level: Literal["objective", "goal"] | None = None
     contributors: list[Ident] | None = None
+    version: int | None = Field(None, ge=1, description=VERSION_HELP)
 
 
 class CheckpointOut(Schema):
@@ -47,7 +51,7 @@ class CheckpointOut(Schema):
     milestones: list[str] = Field(description="Milestones that finish that day")
 
 
-class CheckpointIn(Schema):
+class CheckpointIn(Input):
     value: float = Field(description="The interim target the trajectory must pass through on that day")
 
 
@@ -81,7 +85,7 @@ class GoalOut(Schema):
     )
 
 
-class KPIIn(Schema):
+class KPIIn(Input):
     name: str
     unit: str
     direction: Literal["increase", "decrease", "band"] = "increase"
@@ -92,6 +96,20 @@ class KPIIn(Schema):
     band_low: float | None = None
     band_high: float | None = None
     source: Literal["manual", "import", "api"] = "manual"
+
+
+class KPIPatch(Input):
+    name: str | None = None
+    unit: str | None = None
+    direction: Literal["increase", "decrease", "band"] | None = None
+    baseline: float | None = None
+    baseline_date: date | None = None
+    target: float | None = None
+    target_date: date | None = None
+    band_low: float | None = None
+    band_high: float | None = None
+    source: Literal["manual", "import", "api"] | None = None
+    version: int | None = Field(None, ge=1, description=VERSION_HELP)
 
 
 class KPIOut(Schema):
@@ -110,7 +128,7 @@ class KPIOut(Schema):
     version: int
 
 
-class ReadingIn(Schema):
+class ReadingIn(Input):
     date: date
     value: float
     key: str | None = Field(
@@ -132,13 +150,13 @@ class ReadingsRecorded(Schema):
     duplicates: int
 
 
-class AfterLink(Schema):
+class AfterLink(Input):
     id: int
     lag: int = 0
     type: Literal["FS", "SS", "FF"] = "FS"
 
 
-class MilestoneIn(Schema):
+class MilestoneIn(Input):
     title: str
     duration: int | None = Field(None, ge=0, description="Working days; 0 makes a checkpoint")
     estimate: list[int] | None = Field(None, description="[optimistic, likely, pessimistic] working days")
@@ -150,7 +168,7 @@ class MilestoneIn(Schema):
     parent: int | None = None
 
 
-class MilestonePatch(Schema):
+class MilestonePatch(Input):
     title: str | None = None
     duration: int | None = Field(None, ge=0)
     estimate: list[int] | None = None
@@ -163,6 +181,7 @@ class MilestonePatch(Schema):
     status: Literal["not_started", "in_progress", "done"] | None = None
     actual_start: date | None = None
     actual_finish: date | None = None
+    version: int | None = Field(None, ge=1, description=VERSION_HELP)
 
 
 class Link(Schema):
@@ -189,7 +208,7 @@ class MilestoneOut(Schema):
     version: int
 
 
-class DependencyIn(Schema):
+class DependencyIn(Input):
     predecessor: int = Field(description="The milestone that comes first")
     successor: int = Field(description="The milestone that depends on it")
     type: Literal["FS", "SS", "FF"] = Field(
@@ -206,12 +225,12 @@ class DependencyOut(Schema):
     lag: int
 
 
-class CommentIn(Schema):
+class CommentIn(Input):
     body: str = Field(description="Plain text, up to 5,000 characters")
     milestone: int | None = Field(None, description="A milestone of the goal this remark is about")
 
 
-class CommentPatch(Schema):
+class CommentPatch(Input):
     body: str
 
 
@@ -225,7 +244,7 @@ class CommentOut(Schema):
     edited_at: datetime | None
 
 
-class CheckInIn(Schema):
+class CheckInIn(Input):
     status: Literal["on_track", "at_risk", "off_track"]
     confidence: int = Field(ge=0, le=10)
     note: str = ""
@@ -243,3 +262,27 @@ class CheckInOut(Schema):
     note: str
     blockers: str
     created_at: datetime
+
+
+CONFLICT_HELP = "changed by someone else since the version you sent; nothing was written"
+
+
+class GoalConflict(Schema):
+    """409: the goal changed since the version the edit was made from."""
+
+    detail: str
+    current: GoalOut = Field(description=f"The goal as GET answers it now ({CONFLICT_HELP})")
+
+
+class KPIConflict(Schema):
+    """409: the KPI changed since the version the edit was made from."""
+
+    detail: str
+    current: KPIOut = Field(description=f"The KPI as GET answers it now ({CONFLICT_HELP})")
+
+
+class MilestoneConflict(Schema):
+    """409: the milestone changed since the version the edit was made from."""
+
+    detail: str
+    current: MilestoneOut = Field(description=f"The milestone as GET answers it now ({CONFLICT_HELP})")

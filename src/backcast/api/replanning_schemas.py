@@ -8,10 +8,11 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from backcast.api.inputs import Input
 from backcast.api.plan_schemas import PlanOut
 
 
-class BaselineIn(Schema):
+class BaselineIn(Input):
     reason: str = Field(description="Why this plan is accepted, e.g. 'first plan' or 'audit slipped a week'")
 
 
@@ -67,7 +68,7 @@ class VarianceOut(Schema):
     probability_change: float | None = Field(description="Now minus then (positive: likelier on time)")
 
 
-class MilestoneChange(Schema):
+class MilestoneChange(Input):
     id: int = Field(description="A milestone of the goal")
     duration: int | None = Field(None, ge=0, description="Working days")
     estimate: list[int] | None = Field(
@@ -75,7 +76,7 @@ class MilestoneChange(Schema):
     )
 
 
-class AddedMilestone(Schema):
+class AddedMilestone(Input):
     title: str
     duration: int | None = Field(None, ge=0)
     estimate: list[int] | None = None
@@ -86,12 +87,12 @@ class AddedMilestone(Schema):
     )
 
 
-class CapacityChange(Schema):
+class CapacityChange(Input):
     resource: int | str = Field(description="A resource of the organisation, by id or name (answers use ids)")
     capacity: int = Field(ge=0, description="Units available each working day")
 
 
-class Changes(Schema):
+class Changes(Input):
     milestones: list[MilestoneChange] = []
     add: list[AddedMilestone] = []
     remove: list[int] = Field(
@@ -104,7 +105,7 @@ class Changes(Schema):
     start: date | None = None
 
 
-class ScenarioIn(Schema):
+class ScenarioIn(Input):
     name: str = Field(description="Unique in the goal")
     changes: Changes = Field(default_factory=Changes)
 

@@ -7,6 +7,8 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
+from backcast.api.inputs import Input
+
 
 class Error(Schema):
     """Every 4xx answers with a message, and the field at fault when there is one."""
@@ -36,7 +38,7 @@ class TeamOut(Schema):
     members: list[str] = Field(description="E-mail addresses of the team's members")
 
 
-class TeamIn(Schema):
+class TeamIn(Input):
     name: str = Field(min_length=1, max_length=120)
 
 
@@ -47,7 +49,7 @@ class MemberOut(Schema):
     joined: datetime
 
 
-class MemberIn(Schema):
+class MemberIn(Input):
     email: str
     role: str
 
@@ -56,13 +58,13 @@ class Created(Schema):
     id: int
 
 
-class ResourceIn(Schema):
+class ResourceIn(Input):
     name: str
     capacity: int = Field(1, ge=0, description="Units available on each working day")
     team: int | str | None = None
 
 
-class ResourcePatch(Schema):
+class ResourcePatch(Input):
     name: str | None = None
     capacity: int | None = Field(None, ge=0)
     team: int | str | None = None

@@ -1,5 +1,8 @@
 """``backcast import readings FILE --kpi ID``: a CSV or XLSX file of readings into a KPI.
 
+``backcast import FILE`` (a first argument that names no subcommand) restores a backup: it is
+routed to ``backcast import backup FILE`` (``cli/backup.py``) by :class:`ImportGroup`.
+
 Thin: it opens the file and calls the import service, with a progress bar on a terminal. The
 command acts as the operator, who holds the database already: no role is checked and the readings
 carry no ``recorded_by``, unless ``--as EMAIL`` names the person they come from, whose role in the
@@ -15,16 +18,35 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
-from backcast.cli import setup
+from backcast.cli import backup, setup
 from backcast.cli.errors import fail, reported
 
-app = typer.Typer(help="Import data from files.", no_args_is_help=True)
+
+class ImportGroup(TyperGroup):
+    """``backcast import``'s subcommands, and ``backcast import FILE`` for ``import backup FILE``."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """(name, command, arguments); Any, as Typer's vendored click types are not public."""
+        first = args[0] if args else None
+        if first is not None and first not in self.commands and (first == "-" or not first.startswith("-")):
+            return "backup", self.commands["backup"], args
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(
+    cls=ImportGroup,
+    help="Import data from files: backcast import FILE restores a backup (from backcast export) "
+    "into an empty database; backcast import readings FILE --kpi ID reads a KPI's readings from CSV or XLSX.",
+    no_args_is_help=True,
+)
+app.command("backup")(backup.restore)
 
 
 @app.command("readings")

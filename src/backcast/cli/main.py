@@ -13,9 +13,10 @@ from datetime import date
 import typer
 from rich.console import Console
 
-from backcast.cli import imports, setup
+from backcast.cli import backup, imports, setup
 from backcast.cli.errors import fail, reported
 from backcast.cli.plan import plan
+from backcast.cli.worker import worker
 
 app = typer.Typer(
     name="backcast",
@@ -30,6 +31,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(imports.app, name="import")
 app.command("plan")(plan)
+app.command("export")(backup.export)
+app.command("worker")(worker)
 console = Console()
 
 
@@ -41,10 +44,17 @@ def serve(
         int(os.environ.get("WEB_CONCURRENCY", "2")), min=1, help="Worker processes (gunicorn)."
     ),
     threads: int = typer.Option(4, min=1, help="Threads per worker process."),
+    with_worker: bool = typer.Option(
+        False,
+        "--worker/--no-worker",
+        help="Also run `backcast worker` (reminders, digests, notifications) as a child process.",
+    ),
 ) -> None:
     """Start the web app: migrate the database if needed, then serve it.
 
     Uses gunicorn, a production WSGI server; with DEBUG=true, Django's autoreloading server instead.
+    With --worker, `backcast worker` runs beside it and is stopped when serving ends; without, run
+    `backcast worker` yourself (one or several, anywhere) to send notifications.
     """
     setup.django(migrate=True)
     from django.conf import settings
@@ -60,10 +70,13 @@ def serve(
     console.print(
         f"Backcast on [bold]http://{host}:{port}/[/] ({setup.describe_database()})", highlight=False
     )
-    if settings.DEBUG:
-        call_command("runserver", f"{host}:{port}")
-    else:
-        run_gunicorn(host, port, workers, threads)
+    from backcast.cli.server import background_worker
+
+    with background_worker(with_worker):
+        if settings.DEBUG:
+            call_command("runserver", f"{host}:{port}")
+        else:
+            run_gunicorn(host, port, workers, threads)
 
 
 @app.command()
@@ -203,6 +216,22 @@ def manage(ctx: typer.Context) -> None:
 
     with reported():
         execute_from_command_line(["backcast manage", *ctx.args])
+
+
+@app.command()
+def purge() -> None:
+    """Delete for good the goals and milestones that have been in the trash for 30 days.
+
+    The worker does this on every tick; this runs it once, now. The activity keeps their trail.
+    """
+    setup.django(migrate=True)
+    from django.utils import timezone
+
+    from backcast.services.trash import purge_expired
+
+    with reported():
+        count = purge_expired(timezone.now())
+    console.print(f"Purged {count} item{'' if count == 1 else 's'} from the trash.", highlight=False)
 
 
 def run() -> None:

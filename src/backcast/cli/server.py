@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from backcast.cli.errors import fail
@@ -47,3 +51,25 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
             return application
 
     Server().run()
+
+
+@contextmanager
+def background_worker(enabled: bool) -> Iterator[subprocess.Popen[bytes] | None]:
+    """Run ``backcast worker`` as a child process while the body runs, then stop it (SIGTERM).
+
+    The worker finishes its tick and exits; one that does not within 20 seconds is killed.
+    """
+    if not enabled:
+        yield None
+        return
+    child = subprocess.Popen([sys.executable, "-m", "backcast.cli.worker"])
+    try:
+        yield child
+    finally:
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()

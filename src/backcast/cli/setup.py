@@ -25,6 +25,9 @@ def django(*, migrate: bool = False, quiet: bool = True) -> None:
         dj.setup()
     except (ConfigError, ImproperlyConfigured) as exc:
         fail(str(exc))
+    from backcast.activity.context import set_fallback
+
+    set_fallback("command line")  # the audit trail's name for changes a command makes as the operator
     if migrate:
         ensure_database(quiet=quiet)
 

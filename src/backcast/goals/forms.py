@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
 from backcast.goals.models import KPI, Cadence, CheckIn, Goal
 from backcast.organizations.models import Organization
@@ -12,7 +15,77 @@ from backcast.organizations.models import Organization
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class GoalForm(forms.Form):
+def shown(value: Any) -> str:
+    """A field's value as the form sends it back: dates in ISO form, nothing as ''."""
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+class VersionedForm(forms.Form):
+    """An edit form that remembers which version of the row it shows, and what it showed.
+
+    ``version`` goes to the service as the expected version: a change made by someone else in
+    between makes the save a conflict instead of a silent overwrite. ``loaded`` keeps the values
+    the page showed (JSON), so after a conflict the form can say which fields the other person
+    changed, not merely which differ from the input. Both are hidden; a post without them (an
+    old page) is a blind write, as it was before versions.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    loaded = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def versioned_fields(self) -> list[str]:
+        return [f for f in self.fields if f not in ("version", "loaded")]
+
+    def remember(self, values: dict[str, Any], version: int) -> None:
+        """Set the hidden fields of an unbound form to the row as shown."""
+        self.initial["version"] = version
+        self.initial["loaded"] = self.snapshot(values)
+
+    def snapshot(self, values: dict[str, Any]) -> str:
+        return json.dumps({f: shown(values.get(f)) for f in self.versioned_fields()}, sort_keys=True)
+
+    def rebased(self, current: dict[str, Any], version: int) -> QueryDict:
+        """The posted input, kept, over the row's current version: a save from it is deliberate."""
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        data[self.add_prefix("version")] = str(version)
+        data[self.add_prefix("loaded")] = self.snapshot(current)
+        return data
+
+    def note_conflict(self, before: str, current: dict[str, Any], message: str, who: str) -> None:
+        """Say at the top what happened, and by each field someone else changed, its value now.
+
+        ``before`` is the ``loaded`` the stale post carried; without it (or garbled), every field
+        whose value now differs from the input counts. ``who`` ends each note ("by someone else").
+        """
+        try:
+            seen = json.loads(before) if before else None
+        except ValueError:
+            seen = None
+        self.is_valid()
+        self.add_error(None, message)
+        for name in self.versioned_fields():
+            now = shown(current.get(name))
+            was = seen.get(name) if isinstance(seen, dict) else self.data.get(self.add_prefix(name), "")
+            if now != was:
+                self.add_error(name, f"Now {self.display(name, current.get(name))} — changed {who}.")
+
+    def display(self, name: str, value: Any) -> str:
+        """A value as a person reads it: a choice's label, a date as 30 Jun 2031, or “empty”."""
+        if value in (None, ""):
+            return "empty"
+        field = self.fields[name]
+        choices = dict(getattr(field, "choices", []) or [])
+        if value in choices:
+            return f"“{choices[value]}”"
+        if isinstance(value, date):
+            return f"{value.day} {value:%b %Y}"
+        return f"“{value}”"
+
+
+class GoalForm(VersionedForm):
     """A goal's own fields; owner, team and parent are limited to the organisation's."""
 
     title = forms.CharField(max_length=200, help_text="Name the outcome: “Raise on-time delivery to 95%”")
@@ -36,6 +109,16 @@ class GoalForm(forms.Form):
         if goal is not None:
             parents = parents.exclude(pk=goal.pk)
         self.fields["parent"].choices = blank + [(g.pk, g.title) for g in parents]  # type: ignore[attr-defined]
+        if goal is None:  # a new goal has no version to keep
+            del self.fields["version"], self.fields["loaded"]
+        elif not self.is_bound:
+            self.remember(goal_values(goal), goal.version)
+
+
+def goal_values(goal: Goal) -> dict[str, Any]:
+    """The goal's fields as the goal forms show them."""
+    values = {f: getattr(goal, f) for f in ("title", "description", "deadline", "start", "cadence")}
+    return values | {"owner": goal.owner_id, "team": goal.team_id, "parent": goal.parent_id}
 
 
 class KPIForm(forms.Form):

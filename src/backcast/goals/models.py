@@ -6,7 +6,7 @@ these rows, through the services. Every model is reached through ``restrict`` (t
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,7 +14,78 @@ from django.db import models
 from django.utils.timezone import now
 
 from backcast.organizations.models import Organization, Team
-from backcast.organizations.tenancy import TenantQuerySet
+from backcast.organizations.tenancy import Action, TenantQuerySet
+
+if TYPE_CHECKING:
+    from backcast.organizations.tenancy import AnyUser
+
+M = TypeVar("M", bound=models.Model)
+
+
+class LiveManager(models.Manager[M]):
+    """The default manager of a model whose rows can be in the trash: it hides them.
+
+    Goals and milestones are deleted softly (``deleted_at``), so that a deletion can be undone for
+    30 days (:mod:`backcast.services.trash`). Every query through ``objects`` (and every related
+    manager, which Django derives from the default manager) sees only live rows: :meth:`hide` is
+    the filter that keeps them. ``all_objects`` sees the trash too; the base manager, which Django
+    uses to follow a foreign key and to cascade a deletion, is a plain one and hides nothing.
+
+    Rows under a trashed goal or milestone are hidden with ``NOT IN`` the (short) list of trashed
+    ids rather than by a join: a join would make ``select_for_update`` lock the goal row too (and
+    fail on PostgreSQL across an outer join), and it would change no plan.
+    """
+
+    def hide(self) -> models.Q:
+        return models.Q()
+
+    def get_queryset(self) -> TenantQuerySet[M]:
+        return TenantQuerySet(self.model, using=self._db).filter(self.hide())
+
+    def restrict(self, user: AnyUser, action: Action = Action.VIEW) -> TenantQuerySet[M]:
+        return self.get_queryset().restrict(user, action)
+
+
+def trashed(model: type[Goal] | type[Milestone]) -> models.QuerySet[models.Model]:
+    """The ids of the goals or milestones in the trash, as a subquery."""
+    return model._base_manager.filter(deleted_at__isnull=False).values("pk")  # type: ignore[return-value]
+
+
+class LiveGoals(LiveManager["Goal"]):
+    def hide(self) -> models.Q:
+        return models.Q(deleted_at__isnull=True)
+
+
+class LiveMilestones(LiveManager["Milestone"]):
+    """Milestones neither in the trash themselves nor of a goal in the trash."""
+
+    def hide(self) -> models.Q:
+        return models.Q(deleted_at__isnull=True) & ~models.Q(goal_id__in=trashed(Goal))
+
+
+class LiveDependencies(LiveManager["Dependency"]):
+    """A link drops out of every plan while either of its milestones is in the trash."""
+
+    def hide(self) -> models.Q:
+        gone = trashed(Milestone)
+        return ~models.Q(predecessor_id__in=gone) & ~models.Q(successor_id__in=gone)
+
+
+class LiveDemands(LiveManager["Demand"]):
+    def hide(self) -> models.Q:
+        return ~models.Q(milestone_id__in=trashed(Milestone))
+
+
+class LiveKPIs(LiveManager["KPI"]):
+    def hide(self) -> models.Q:
+        return ~models.Q(goal_id__in=trashed(Goal))
+
+
+class LiveRemarks(LiveManager[M]):
+    """Check-ins and comments of live goals, on the goal or on a live milestone."""
+
+    def hide(self) -> models.Q:
+        return ~models.Q(goal_id__in=trashed(Goal)) & ~models.Q(milestone_id__in=trashed(Milestone))
 
 
 class Cadence(models.TextChoices):
@@ -29,7 +100,8 @@ class Goal(models.Model):
     """An end goal with its deadline, or an organisational objective that goals align to.
 
     ``parent`` forms the alignment tree from the organisation's objectives down to team goals.
-    ``version`` grows with every change, so a stale edit can be recognised.
+    ``version`` grows with every change, so a stale edit can be recognised. A goal in the trash
+    (``deleted_at`` set) is hidden from ``objects`` until restored or purged (``services.trash``).
     """
 
     tenant_path = "organization"
@@ -58,8 +130,18 @@ class Goal(models.Model):
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
     version = models.PositiveIntegerField(default=1)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
-    objects: ClassVar[TenantQuerySet[Goal]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[TenantQuerySet[Goal]] = LiveGoals()  # type: ignore[assignment]
+    all_objects: ClassVar[TenantQuerySet[Goal]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["deadline", "title"]
@@ -77,6 +159,7 @@ class KPI(models.Model):
     """
 
     tenant_path = "goal__organization"
+    trash_path = "goal"  # restrict() hides the rows of a goal in the trash
 
     class Direction(models.TextChoices):
         INCREASE = "increase", "Increase"
@@ -102,7 +185,7 @@ class KPI(models.Model):
     created_at = models.DateTimeField(default=now)
     version = models.PositiveIntegerField(default=1)
 
-    objects: ClassVar[TenantQuerySet[KPI]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[TenantQuerySet[KPI]] = LiveKPIs()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["goal", "id"]
@@ -116,6 +199,7 @@ class Reading(models.Model):
     """One value of a KPI on one day. ``key`` is the client's idempotency key, unique per KPI."""
 
     tenant_path = "kpi__goal__organization"
+    trash_path = "kpi__goal"
 
     kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="readings")
     date = models.DateField()
@@ -145,6 +229,7 @@ class Checkpoint(models.Model):
     """
 
     tenant_path = "kpi__goal__organization"
+    trash_path = "kpi__goal"
 
     kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="checkpoints")
     date = models.DateField()
@@ -166,7 +251,9 @@ class Milestone(models.Model):
     """A step on the way to the goal, planned backward from its deadline.
 
     Either ``duration`` (working days) or a three-point estimate; ``parent`` nests milestones.
-    Pinned dates constrain the planner; actual dates record what happened.
+    Pinned dates constrain the planner; actual dates record what happened. A milestone in the
+    trash, or of a goal in the trash, is hidden from ``objects``, and so are its dependencies and
+    demands: it drops out of the plan until restored.
     """
 
     tenant_path = "goal__organization"
@@ -195,8 +282,18 @@ class Milestone(models.Model):
     actual_finish = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
     version = models.PositiveIntegerField(default=1)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
-    objects: ClassVar[TenantQuerySet[Milestone]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[TenantQuerySet[Milestone]] = LiveMilestones()  # type: ignore[assignment]
+    all_objects: ClassVar[TenantQuerySet[Milestone]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["goal", "id"]
@@ -209,6 +306,7 @@ class Dependency(models.Model):
     """``successor`` may start only after ``predecessor`` (finish-to-start by default), plus ``lag``."""
 
     tenant_path = "successor__goal__organization"
+    trash_path = "successor__goal"
 
     class Kind(models.TextChoices):
         FINISH_START = "FS", "Finish to start"
@@ -220,7 +318,7 @@ class Dependency(models.Model):
     kind = models.CharField(max_length=2, choices=Kind.choices, default=Kind.FINISH_START)
     lag = models.IntegerField(default=0, help_text="Working days; negative is a lead")
 
-    objects: ClassVar[TenantQuerySet[Dependency]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[TenantQuerySet[Dependency]] = LiveDependencies()  # type: ignore[assignment]
 
     class Meta:
         constraints = [
@@ -260,12 +358,13 @@ class Demand(models.Model):
     """Units of a resource a milestone uses on each of its working days."""
 
     tenant_path = "milestone__goal__organization"
+    trash_path = "milestone__goal"
 
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="demands")
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="demands")
     units = models.PositiveIntegerField()
 
-    objects: ClassVar[TenantQuerySet[Demand]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[TenantQuerySet[Demand]] = LiveDemands()  # type: ignore[assignment]
 
     class Meta:
         constraints = [
@@ -277,6 +376,7 @@ class CheckIn(models.Model):
     """A person's word on a goal or one of its milestones at a review: status, confidence, blockers."""
 
     tenant_path = "goal__organization"
+    trash_path = "goal"
 
     class Status(models.TextChoices):
         ON_TRACK = "on_track", "On track"
@@ -296,7 +396,7 @@ class CheckIn(models.Model):
     blockers = models.TextField(blank=True)
     created_at = models.DateTimeField(default=now)
 
-    objects: ClassVar[TenantQuerySet[CheckIn]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[TenantQuerySet[CheckIn]] = LiveRemarks()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -313,6 +413,7 @@ class Comment(models.Model):
     """
 
     tenant_path = "goal__organization"
+    trash_path = "goal"
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="comments")
     milestone = models.ForeignKey(
@@ -323,7 +424,7 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=now)
     edited_at = models.DateTimeField(null=True, blank=True)
 
-    objects: ClassVar[TenantQuerySet[Comment]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[TenantQuerySet[Comment]] = LiveRemarks()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["created_at", "id"]

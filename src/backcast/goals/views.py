@@ -6,16 +6,27 @@ again with the error by the field and the input kept.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backcast.goals.forms import CheckInForm, GoalForm, KPIForm, MilestoneForm, ReadingForm
+from backcast.goals.forms import (
+    CheckInForm,
+    GoalForm,
+    KPIForm,
+    MilestoneForm,
+    ReadingForm,
+    VersionedForm,
+    goal_values,
+)
 from backcast.goals.models import KPI, Goal
 from backcast.organizations.models import Membership, Organization
 from backcast.organizations.tenancy import Action, get_for, role_allows, user_pk
@@ -25,10 +36,11 @@ from backcast.services import kpis as kpi_services
 from backcast.services import milestones as milestone_services
 from backcast.services.clock import org_today
 from backcast.services.dashboard import Filters, build_dashboard
-from backcast.services.errors import InvalidInput
+from backcast.services.errors import Conflict, InvalidInput
 from backcast.services.goal_page import goal_overview
 from backcast.services.timeline import goal_timeline as goal_timeline_data
 
+F = TypeVar("F", bound=VersionedForm)
 HEALTH_FILTERS = {
     "on_track": "On track",
     "at_risk": "At risk",
@@ -107,22 +119,51 @@ def goal_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """Change a goal's fields, from the version the page showed (a stale save is a conflict, 409)."""
     goal = get_for(Goal.objects.select_related("organization"), request.user, Action.PLAN, pk=goal_id)
-    initial = {f: getattr(goal, f) for f in ("title", "description", "deadline", "start", "cadence")}
-    initial |= {"owner": goal.owner_id, "team": goal.team_id, "parent": goal.parent_id}
-    form = GoalForm(request.POST or None, org=goal.organization, goal=goal, initial=initial)
+    form = GoalForm(request.POST or None, org=goal.organization, goal=goal, initial=goal_values(goal))
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        expected, before = data.pop("version"), data.pop("loaded")
         try:
-            goal_services.update_goal(request.user, goal.pk, form.cleaned_data)
+            goal_services.update_goal(request.user, goal.pk, data, expected_version=expected)
         except InvalidInput as exc:
             add_service_error(form, exc)
+        except Conflict:
+            goal = get_for(Goal.objects.select_related("organization"), request.user, Action.PLAN, pk=goal_id)
+            form = goal_conflict_form(
+                form, goal, before, lambda data: GoalForm(data, org=goal.organization, goal=goal)
+            )
+            status = 409
         else:
             messages.success(request, "Goal saved.")
             return redirect("goal-detail", goal_id=goal.pk)
-    status = 400 if request.method == "POST" else 200
     return render(
         request, "goals/form.html", {"org": goal.organization, "form": form, "goal": goal}, status=status
     )
+
+
+def goal_conflict_form(stale: VersionedForm, goal: Goal, before: str, make: Callable[[QueryDict], F]) -> F:
+    """The form again after a stale save: the input kept, over the goal's current version.
+
+    A note at the top says nothing was saved; by each field someone else changed is its value
+    now and when the goal last changed (there is no record of who). Saving this form again is a
+    deliberate choice to replace their values with the ones in it.
+    """
+    current = goal_values(goal)
+    when = timezone.localtime(goal.updated_at, ZoneInfo(goal.organization.timezone))
+    at = f"at {when:%H:%M} on {when.day} {when:%b}"
+    form = make(stale.rebased(current, goal.version))
+    form.note_conflict(
+        before,
+        current,
+        f"Someone else changed this goal {at}, after you opened this page, so nothing was saved. "
+        "Your input is kept below and, by each field they changed, its value now. Save again to "
+        "put yours in its place, or cancel to keep theirs.",
+        f"by someone else {at}",
+    )
+    return form
 
 
 def detail_context(request: HttpRequest, goal: Goal, **forms_: forms.Form) -> dict[str, Any]:

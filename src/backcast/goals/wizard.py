@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from backcast.goals.models import Goal, Milestone
+from backcast.goals.views import goal_conflict_form
 from backcast.goals.wizard_forms import (
     CadenceStepForm,
     GoalStepForm,
@@ -48,7 +49,7 @@ from backcast.services import kpis as kpi_services
 from backcast.services import wizard as wizard_services
 from backcast.services.assessment import goal_smart
 from backcast.services.clock import org_today
-from backcast.services.errors import InvalidInput
+from backcast.services.errors import Conflict, InvalidInput
 
 STEPS = (
     (1, "End goal", "Define the end goal"),
@@ -64,9 +65,14 @@ def step_url(goal: Goal, step: int) -> str:
 
 
 def render_step(
-    request: HttpRequest, org: Organization, goal: Goal | None, step: int, context: dict[str, Any]
+    request: HttpRequest,
+    org: Organization,
+    goal: Goal | None,
+    step: int,
+    context: dict[str, Any],
+    status: int | None = None,
 ) -> HttpResponse:
-    """A step's page with the step indicator; 400 when a submitted form was refused."""
+    """A step's page with the step indicator; 400 when a submitted form was refused (or ``status``)."""
     reached = wizard_services.resume_step(goal) if goal is not None else 1
     steps = [
         {
@@ -86,7 +92,8 @@ def render_step(
         "back": step_url(goal, step - 1) if goal is not None and step > 1 else None,
     }
     failed = request.method == "POST"  # a successful POST has redirected already
-    return render(request, f"goals/wizard/step{step}.html", base | context, status=400 if failed else 200)
+    status = status or (400 if failed else 200)
+    return render(request, f"goals/wizard/step{step}.html", base | context, status=status)
 
 
 def draft_of(form: GoalStepForm) -> wizard_services.Draft:
@@ -178,11 +185,22 @@ def goal_step(request: HttpRequest, goal: Goal) -> HttpResponse:
     initial = {f: getattr(goal, f) for f in ("title", "description", "deadline", "start")}
     initial |= {"owner": goal.owner_id, "team": goal.team_id, "parent": goal.parent_id}
     form = GoalStepForm(request.POST or None, org=org, goal=goal, initial=initial)
+    conflict = False
     if request.method == "POST" and form.is_valid():
+        expected = form.cleaned_data.get("version")
         try:
-            goal_services.update_goal(request.user, goal.pk, form.service_data())
+            goal_services.update_goal(request.user, goal.pk, form.service_data(), expected_version=expected)
         except InvalidInput as exc:
             form.put_service_error(exc.field, exc.message)
+        except Conflict:
+            before = form.cleaned_data.get("loaded") or ""
+            fresh = get_for(
+                Goal.objects.select_related("organization"), request.user, Action.PLAN, pk=goal.pk
+            )
+            form = goal_conflict_form(
+                form, fresh, before, lambda data: GoalStepForm(data, org=org, goal=fresh)
+            )
+            goal, conflict = fresh, True
         else:
             messages.success(request, "End goal saved.")
             return redirect(step_url(goal, 2))
@@ -191,7 +209,7 @@ def goal_step(request: HttpRequest, goal: Goal) -> HttpResponse:
         "checks": wizard_services.draft_smart(org, goal, draft_of(form), org_today(org)),
         "smart_url": reverse("wizard-goal-smart", kwargs={"goal_id": goal.pk}),
     }
-    return render_step(request, org, goal, 1, context)
+    return render_step(request, org, goal, 1, context, status=409 if conflict else None)
 
 
 def posted_id(request: HttpRequest, name: str) -> int:
@@ -270,6 +288,7 @@ def owners_step(request: HttpRequest, goal: Goal) -> HttpResponse:
     plan = wizard_services.plan_view(goal, today)
     data = request.POST if request.method == "POST" else None
     forms_ = {r.milestone.pk: OwnerDatesForm(data, milestone=r.milestone, members=members) for r in plan.rows}
+    stale: dict[int, Milestone] = {}
     if request.method == "POST" and all(f.is_valid() for f in forms_.values()):
         try:
             # Only the rows the page showed: a milestone added since then keeps what it has.
@@ -277,6 +296,19 @@ def owners_step(request: HttpRequest, goal: Goal) -> HttpResponse:
             changed = wizard_services.assign_milestones(request.user, goal.pk, shown)
         except wizard_services.MilestoneFault as exc:
             forms_[exc.milestone_id].put_service_error(exc.field, exc.message)
+        except wizard_services.StaleMilestones as exc:
+            # The fresh rows: those someone else changed show what they hold now, the rest the input.
+            stale = {m.pk: m for m in exc.milestones}
+            posted = {pk: f.cleaned_data.get("version") for pk, f in forms_.items() if pk in shown}
+            plan = wizard_services.plan_view(goal, today)
+            forms_ = {
+                r.milestone.pk: OwnerDatesForm(
+                    data if posted.get(r.milestone.pk, -1) in (None, r.milestone.version) else None,
+                    milestone=r.milestone,
+                    members=members,
+                )
+                for r in plan.rows
+            }
         else:
             changes = f"{changed} milestone{'' if changed == 1 else 's'} changed"
             messages.success(request, f"Owners and dates saved ({changes}).")
@@ -285,8 +317,9 @@ def owners_step(request: HttpRequest, goal: Goal) -> HttpResponse:
         "plan": plan,
         "rows": [(r, forms_[r.milestone.pk]) for r in plan.rows],
         "unowned": sum(1 for r in plan.rows if r.milestone.owner_id is None),
+        "stale": stale,
     }
-    return render_step(request, goal.organization, goal, 4, context)
+    return render_step(request, goal.organization, goal, 4, context, status=409 if stale else None)
 
 
 def cadence_step(request: HttpRequest, goal: Goal) -> HttpResponse:

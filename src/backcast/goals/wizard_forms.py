@@ -95,8 +95,8 @@ class GoalStepForm(WizardForm, GoalForm):
         return data
 
     def service_data(self) -> dict[str, Any]:
-        """The goal's fields as ``create_goal``/``update_goal`` take them."""
-        return {k: v for k, v in self.cleaned_data.items() if k != "template"}
+        """The goal's fields as ``create_goal``/``update_goal`` take them (not the version kept)."""
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("template", "version", "loaded")}
 
 
 class KpiStepForm(WizardForm, KPIForm):
@@ -176,11 +176,16 @@ class MilestoneStepForm(WizardForm, MilestoneForm):
 
 
 class OwnerDatesForm(WizardForm):
-    """Step 4: one milestone's owner and optional pinned dates (one form per milestone)."""
+    """Step 4: one milestone's owner and optional pinned dates (one form per milestone).
+
+    ``version`` (hidden) is the milestone's version as the page showed it: a row someone else
+    changed since is refused rather than overwritten (``assign_milestones``).
+    """
 
     owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     pinned_start = forms.DateField(widget=DATE, required=False, label="Not before")
     pinned_finish = forms.DateField(widget=DATE, required=False, label="Done by")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(
         self, *args: Any, milestone: Milestone, members: list[tuple[int, str]], **kwargs: Any
@@ -192,6 +197,7 @@ class OwnerDatesForm(WizardForm):
                 "owner": milestone.owner_id,
                 "pinned_start": milestone.pinned_start,
                 "pinned_finish": milestone.pinned_finish,
+                "version": milestone.version,
             },
         )
         super().__init__(*args, **kwargs)

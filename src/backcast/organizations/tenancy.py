@@ -85,12 +85,16 @@ class TenantQuerySet(models.QuerySet[M]):
     def restrict(self, user: AnyUser, action: Action = Action.VIEW) -> Self:
         """Only the rows of organisations where ``user`` holds a role allowing ``action``.
 
-        Anonymous and inactive users see nothing. Staff status grants nothing here.
+        Anonymous and inactive users see nothing. Staff status grants nothing here. A model that
+        hangs under a goal names the way to it in ``trash_path``: the rows of a goal in the trash
+        are hidden along with it (the goal's own manager hides the goal).
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
         path: str = getattr(self.model, "tenant_path")  # noqa: B009 - declared by each model
-        return self.filter(**{f"{path}__in": member_org_ids(user, action)})
+        scoped = self.filter(**{f"{path}__in": member_org_ids(user, action)})
+        trash: str | None = getattr(self.model, "trash_path", None)
+        return scoped.filter(**{f"{trash}__deleted_at__isnull": True}) if trash else scoped
 
 
 def get_for(queryset: TenantQuerySet[M], user: AnyUser, action: Action, **lookup: Any) -> M:
@@ -104,6 +108,12 @@ def get_for(queryset: TenantQuerySet[M], user: AnyUser, action: Action, **lookup
         obj = queryset.restrict(user, Action.VIEW).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404("not found") from None
-    if action is not Action.VIEW and not queryset.restrict(user, action).filter(pk=obj.pk).exists():
-        raise PermissionDenied(f"your role does not allow you to {action.value} here")
+    if action is not Action.VIEW:
+        allowed = queryset.restrict(user, action).filter(pk=obj.pk)
+        # The row is locked already if it was asked for; locking again here would lock every
+        # joined row (exists() drops select_for_update's ``of``), e.g. a KPI's goal, and deadlock
+        # with commits that check a foreign key to it (tests/services/test_readings_concurrent.py).
+        allowed.query.select_for_update = False
+        if not allowed.exists():
+            raise PermissionDenied(f"your role does not allow you to {action.value} here")
     return obj

@@ -29,6 +29,7 @@ class Baseline(models.Model):
     """
 
     tenant_path = "goal__organization"
+    trash_path = "goal"
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="baselines")
     number = models.PositiveIntegerField()
@@ -67,6 +68,7 @@ class Scenario(models.Model):
     """
 
     tenant_path = "goal__organization"
+    trash_path = "goal"
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="scenarios")
     name = models.CharField(max_length=120)

@@ -15,4 +15,9 @@ from backcast.organizations.models import Organization
 
 def org_today(org: Organization) -> date:
     """Today's date in the organisation's time zone."""
-    return timezone.localdate(timezone=ZoneInfo(org.timezone))
+    return zone_today(org.timezone)
+
+
+def zone_today(zone: str) -> date:
+    """Today's date in the time zone an organisation's ``timezone`` names (when only that was read)."""
+    return timezone.localdate(timezone=ZoneInfo(zone))

@@ -2,7 +2,7 @@
 
 Contributors and up may comment; an author may edit or delete their own comment, owners and
 admins may delete any (moderation). Bodies are plain text, stored as typed and always shown
-escaped.
+escaped; ``@handles`` in them notify the members they name (:mod:`backcast.services.mentions`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.utils.timezone import now
 from backcast.goals.models import Comment, Goal, Milestone
 from backcast.organizations.tenancy import Action, get_for, user_pk
 from backcast.services.errors import InvalidInput
+from backcast.services.mentions import notify_mentions
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -46,7 +47,11 @@ def add_comment(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> Comment:
         milestone = Milestone.objects.filter(goal=goal, pk=ident).first()
         if milestone is None:
             raise InvalidInput(f"no milestone {ident} in this goal", "milestone")
-    return Comment.objects.create(goal=goal, milestone=milestone, author_id=user_pk(actor) or None, body=body)
+    comment = Comment.objects.create(
+        goal=goal, milestone=milestone, author_id=user_pk(actor) or None, body=body
+    )
+    notify_mentions(comment)
+    return comment
 
 
 @transaction.atomic
@@ -55,9 +60,11 @@ def edit_comment(actor: AnyUser, comment_id: int, data: dict[str, Any]) -> Comme
     comment = get_for(Comment.objects.select_for_update(), actor, Action.CONTRIBUTE, pk=comment_id)
     if comment.author_id is None or comment.author_id != user_pk(actor):
         raise PermissionDenied("only its author can edit a comment")
+    before = comment.body
     comment.body = clean_body(data.get("body"))
     comment.edited_at = now()
     comment.save(update_fields=["body", "edited_at"])
+    notify_mentions(comment, before)
     return comment
 
 

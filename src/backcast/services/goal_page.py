@@ -24,6 +24,7 @@ from backcast.services import assessment
 from backcast.services.plans import GoalPlan
 from backcast.services.portfolio import GoalData, assessed, gather_many, remaining_start, slack_left
 from backcast.services.progress import kpi_target
+from backcast.services.reviews import Review, participation
 
 FORECAST_POINTS = 8  # where the forecast band is drawn between the last reading and the target date
 
@@ -77,6 +78,7 @@ class Overview:
     milestones: list[MilestoneRow]
     kpis: list[KpiCard]
     slack: int | None
+    review: Review  # who checked in during the current and the last review period
 
 
 def goal_overview(goal: Goal, today: date) -> Overview:
@@ -99,6 +101,7 @@ def goal_overview(goal: Goal, today: date) -> Overview:
             kpi_card(goal, kpi, readings, f.pins.get(kpi.pk, {}), today, f.result) for kpi, readings in f.kpis
         ],
         slack=slack[0] if slack else None,
+        review=participation(goal, today),
     )
 
 

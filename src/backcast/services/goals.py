@@ -12,7 +12,7 @@ from backcast.accounts.models import User
 from backcast.goals.models import Cadence, Goal
 from backcast.organizations.models import Membership, Organization, Team
 from backcast.organizations.tenancy import Action, get_for, user_pk
-from backcast.services.errors import InvalidInput
+from backcast.services.errors import InvalidInput, check_version
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -153,9 +153,17 @@ def create_goal(actor: AnyUser, data: dict[str, Any], organization: str | None =
 
 
 @transaction.atomic
-def update_goal(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> Goal:
-    """Change some fields of a goal; refused with :class:`InvalidInput` without writing anything."""
+def update_goal(
+    actor: AnyUser, goal_id: int, data: dict[str, Any], *, expected_version: int | None = None
+) -> Goal:
+    """Change some fields of a goal; refused with :class:`InvalidInput` without writing anything.
+
+    With ``expected_version`` (the version the editor read) the change is refused with
+    :class:`Conflict` when the goal has moved on since: the row is locked before the compare, so
+    of two editors starting from the same version exactly one wins. Without it, a blind write.
+    """
     goal = get_for(Goal.objects.select_for_update(), actor, Action.PLAN, pk=goal_id)
+    check_version(goal, expected_version, f"The goal {goal.title!r}")
     contributors = apply_goal_fields(
         goal, goal.organization, {k: v for k, v in data.items() if k in GOAL_FIELDS}
     )
@@ -169,6 +177,10 @@ def update_goal(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> Goal:
 
 @transaction.atomic
 def delete_goal(actor: AnyUser, goal_id: int) -> None:
-    """Delete a goal with its KPIs, readings, milestones and check-ins; children stay, unaligned."""
-    goal = get_for(Goal.objects.all(), actor, Action.PLAN, pk=goal_id)
-    goal.delete()
+    """Move a goal to the trash (owners and admins): hidden with everything under it, restorable
+    for 30 days (``services.trash``), then purged with its KPIs, readings, milestones and
+    check-ins. Goals aligned under it stay where they are, and are unaligned by the purge."""
+    from backcast.services.trash import trash_goal
+
+    goal = get_for(Goal.objects.select_for_update(), actor, Action.PLAN, pk=goal_id)
+    trash_goal(actor, goal)

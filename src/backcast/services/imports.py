@@ -23,7 +23,8 @@ The file format (the README's "Importing readings" says the same for people):
 A file with any faulty row is refused whole: nothing is written, and every faulty row is named
 with its number and reason (the first :data:`MAX_FAULTS` are kept, all are counted). A good file
 is parsed as a stream and written in chunks inside one transaction, skipping the keys the KPI
-already has (read in one query), so a million readings take seconds rather than minutes.
+already has (read in one query), so a million readings take seconds rather than minutes. An XLSX
+sheet is read by calamine, whole, after checks of its size (see :mod:`backcast.services.workbooks`).
 """
 
 from __future__ import annotations
@@ -32,13 +33,10 @@ import csv
 import io
 import itertools
 import math
-import warnings
-import zipfile
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
 from django.db import connection, transaction
@@ -46,7 +44,9 @@ from django.utils.timezone import now
 
 from backcast.goals.models import KPI, Reading
 from backcast.organizations.tenancy import Action, get_for, user_pk
+from backcast.services.activity import record_readings_batch
 from backcast.services.errors import InvalidInput
+from backcast.services.workbooks import Percent, xlsx_cells
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -58,8 +58,6 @@ CHUNK = 10_000  # rows written (and progress reported) at a time
 BULK_CACHE_KIB = 256 * 1024  # SQLite's page cache during an import (see bulk_session)
 MAX_CACHED_DAYS = 100_000  # distinct date cells remembered, parsed once each
 MAX_KEY = 100
-MAX_UNPACKED = 1024 * 2**20  # bytes an XLSX may unpack to (a million rows take about 100 MB)
-MAX_SHARED_STRINGS = 128 * 2**20  # bytes of its shared strings, which openpyxl holds in memory
 COLUMNS = ("date", "value", "key")
 DELIMITERS = (",", ";", "\t")
 XLSX_MAGIC = b"PK\x03\x04"  # a ZIP archive
@@ -128,11 +126,11 @@ def import_readings(
     """
     with bulk_session(), transaction.atomic():
         if actor is None:
-            kpi = KPI.objects.select_for_update().filter(pk=kpi_id).first()
+            kpi = KPI.objects.select_for_update(of=("self",)).filter(pk=kpi_id).first()
             if kpi is None:
                 raise InvalidInput(f"no KPI with id {kpi_id}", "kpi")
         else:  # one writer per KPI at a time, as in record_readings
-            kpi = get_for(KPI.objects.select_for_update(), actor, Action.CONTRIBUTE, pk=kpi_id)
+            kpi = get_for(KPI.objects.select_for_update(of=("self",)), actor, Action.CONTRIBUTE, pk=kpi_id)
         writer = Writer(kpi.pk, recorded_by=None if actor is None else user_pk(actor) or None)
         kind, rows = read_file(file, name, progress)
         with closing(rows):
@@ -141,6 +139,7 @@ def import_readings(
             raise ImportRejected(name, faults, count)  # and the transaction undoes what was written
         if not writer.rows:
             raise InvalidInput("has no readings below its header row", name)
+        record_readings_batch(actor, kpi, writer.created, name)  # one event for the file
     return ImportResult(kind, writer.rows, writer.created, writer.rows - writer.created)
 
 
@@ -301,7 +300,7 @@ def check_rows(cells: Cells, name: str, *, comma_decimal: bool) -> Generator[Row
                     if len(days) < MAX_CACHED_DAYS:
                         days[raw] = day
                 value = to_value(row[i_value] if i_value < size else None, comma_decimal)
-                given = str(row[i_key]).strip() if 0 <= i_key < size and row[i_key] is not None else ""
+                given = cell_text(row[i_key]) if 0 <= i_key < size and row[i_key] is not None else ""
                 key = check_key(given, number, keys) if given else f"file:{day.isoformat()}:{value!r}"
             except Fault as fault:
                 if not blank(row):  # a blank row is skipped, not a fault
@@ -358,8 +357,10 @@ def to_day(cell: Any) -> date:
         return cell
     if cell is None or (isinstance(cell, str) and not cell.strip()):
         raise Fault("date is missing")
+    if isinstance(cell, time):
+        raise Fault(f"date {cell.isoformat()} is a time of day, not a date")
     if not isinstance(cell, str):
-        raise Fault(f"date {short(cell)} is a number, not a date: format the column as dates")
+        raise Fault(f"date {short(whole(cell))} is a number, not a date: format the column as dates")
     text = cell.strip()
     if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:10].isascii():
         try:
@@ -430,6 +431,18 @@ def check_key(key: str, number: int, keys: dict[str, int]) -> str:
     if earlier != number:
         raise Fault(f"key {short(key)} is also on row {earlier}")
     return key
+
+
+def whole(cell: Any) -> Any:
+    """A number as a spreadsheet shows it: an XLSX keeps every number as a float, 1001 as 1001.0."""
+    if type(cell) is float and cell.is_integer() and abs(cell) < 2**53:
+        return int(cell)
+    return cell
+
+
+def cell_text(cell: Any) -> str:
+    """A cell's text, stripped: a key typed as the number 1001 is the key "1001"."""
+    return str(whole(cell)).strip()
 
 
 def short(value: Any) -> str:
@@ -516,95 +529,3 @@ def tell(file: IO[bytes]) -> int:
         return file.tell()
     except (OSError, ValueError):  # pragma: no cover - closed or unseekable
         return 0
-
-
-@dataclass(frozen=True)
-class Percent:
-    """A number an XLSX cell shows as a percentage: ``shown`` is what people see (95 for 0.95)."""
-
-    shown: float
-
-    def __repr__(self) -> str:
-        return f"{self.shown:g}%"
-
-
-def xlsx_cells(file: IO[bytes], name: str, progress: Progress | None) -> Cells:
-    """The numbered rows of the workbook's first worksheet, its cells' values.
-
-    openpyxl's warnings about features it drops (styles, validation) say nothing about readings,
-    so they are silenced while the file is read. Anything the parser cannot make sense of refuses
-    the file as a whole: a damaged workbook has no trustworthy rows.
-    """
-    from openpyxl import load_workbook
-
-    check_unpacked_size(file, name)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            book = load_workbook(file, read_only=True, data_only=True)
-            sheet = book.worksheets[0]
-        except Exception:
-            raise InvalidInput("is not a readable XLSX workbook", name) from None
-
-    def rows() -> Cells:
-        total = sheet.max_row if isinstance(sheet.max_row, int) else None
-        number = 0
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                for cells in sheet.iter_rows():
-                    number = row_number(cells, number + 1)
-                    if progress is not None and not number % CHUNK:
-                        progress(number, total)
-                    yield number, [xlsx_value(c) for c in cells]
-            except Exception:
-                raise InvalidInput(
-                    f"is not a readable XLSX workbook (its first sheet is damaged near row {number + 1})",
-                    name,
-                ) from None
-            finally:
-                if progress is not None:
-                    progress(total or number, total)
-                book.close()
-
-    return rows()
-
-
-def check_unpacked_size(file: IO[bytes], name: str) -> None:
-    """Refuse a workbook whose parts unpack to more than a sheet of a million readings needs.
-
-    openpyxl streams the sheet but holds the shared strings in memory, so a small file that
-    unpacks to gigabytes (a "zip bomb") would take the server's memory. The sizes are those the
-    archive declares; zipfile never unpacks more than declared.
-    """
-    try:
-        with zipfile.ZipFile(file) as archive:
-            parts = {info.filename: info.file_size for info in archive.infolist()}
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise InvalidInput("is not a readable XLSX workbook", name) from None
-    finally:
-        file.seek(0)
-    strings = sum(size for part, size in parts.items() if part.lower().endswith("sharedstrings.xml"))
-    if sum(parts.values()) > MAX_UNPACKED or strings > MAX_SHARED_STRINGS:
-        raise InvalidInput(
-            f"unpacks to more than {MAX_UNPACKED // 2**20:,} MB (or its text to more than "
-            f"{MAX_SHARED_STRINGS // 2**20} MB): split it, or save it as CSV",
-            name,
-        )
-
-
-def row_number(cells: tuple[Any, ...], otherwise: int) -> int:
-    """The sheet's number of a row: read-only openpyxl fills gaps with cells that have none."""
-    from openpyxl.cell.read_only import ReadOnlyCell
-
-    for cell in cells:
-        if isinstance(cell, ReadOnlyCell) and cell.row is not None:
-            return int(cell.row)
-    return otherwise
-
-
-def xlsx_value(cell: Any) -> Any:
-    value = cell.value
-    if type(value) in (int, float) and "%" in (cell.number_format or ""):
-        return Percent(float(Decimal(repr(value)) * 100))  # 0.953 -> 95.3 exactly, not 95.30000000000001
-    return value

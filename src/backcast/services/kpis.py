@@ -12,7 +12,8 @@ from django.utils.timezone import now
 
 from backcast.goals.models import KPI, Checkpoint, Goal, Reading
 from backcast.organizations.tenancy import Action, get_for, user_pk
-from backcast.services.errors import InvalidInput
+from backcast.services.activity import record_readings_batch
+from backcast.services.errors import InvalidInput, check_version
 from backcast.services.goals import clean_title
 
 if TYPE_CHECKING:
@@ -101,9 +102,16 @@ def add_kpi(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> KPI:
 
 
 @transaction.atomic
-def update_kpi(actor: AnyUser, kpi_id: int, data: dict[str, Any]) -> KPI:
-    """Change some fields of a KPI; nothing is written when a rule fails."""
-    kpi = get_for(KPI.objects.select_for_update(), actor, Action.PLAN, pk=kpi_id)
+def update_kpi(
+    actor: AnyUser, kpi_id: int, data: dict[str, Any], *, expected_version: int | None = None
+) -> KPI:
+    """Change some fields of a KPI; nothing is written when a rule fails.
+
+    A stale ``expected_version`` is refused with :class:`Conflict` (see ``update_goal``);
+    without one, a blind write.
+    """
+    kpi = get_for(KPI.objects.select_for_update(of=("self",)), actor, Action.PLAN, pk=kpi_id)
+    check_version(kpi, expected_version, f"The KPI {kpi.name!r}")
     apply_kpi_fields(kpi, {k: v for k, v in data.items() if k in KPI_FIELDS})
     kpi.version += 1
     kpi.save()
@@ -135,7 +143,8 @@ def record_readings(actor: AnyUser, kpi_id: int, readings: list[ReadingIn]) -> R
     skipped, so an integrator can retry a whole batch safely. Keys repeated inside one batch count
     once. A value that is not a finite number rejects the whole batch, naming its position.
     """
-    kpi = get_for(KPI.objects.select_for_update(), actor, Action.CONTRIBUTE, pk=kpi_id)  # one writer per KPI
+    # One writer per KPI: lock its row only, not its goal's (tests/services/test_readings_concurrent.py).
+    kpi = get_for(KPI.objects.select_for_update(of=("self",)), actor, Action.CONTRIBUTE, pk=kpi_id)
     for index, reading in enumerate(readings):
         number(reading.value, f"readings[{index}].value")
         if not isinstance(reading.date, date):
@@ -160,6 +169,7 @@ def record_readings(actor: AnyUser, kpi_id: int, readings: list[ReadingIn]) -> R
             )
         )
     Reading.objects.bulk_create(rows, batch_size=1000)
+    record_readings_batch(actor, kpi, len(rows))  # one event for the batch (bulk_create sends no signal)
     return RecordResult(created=len(rows), duplicates=len(readings) - len(rows))
 
 
@@ -170,7 +180,9 @@ def pin_checkpoint(actor: AnyUser, kpi_id: int, day: date, value: Any) -> Checkp
     The day must lie between the baseline date (if any) and the target date, where the
     trajectory runs; a band KPI has no trajectory to pin.
     """
-    kpi = get_for(KPI.objects.select_for_update().select_related("goal"), actor, Action.PLAN, pk=kpi_id)
+    kpi = get_for(
+        KPI.objects.select_for_update(of=("self",)).select_related("goal"), actor, Action.PLAN, pk=kpi_id
+    )
     amount = number(value, "value")
     if amount is None:
         raise InvalidInput("must be a number", "value")

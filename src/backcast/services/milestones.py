@@ -7,10 +7,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import F
 
 from backcast.goals.models import Demand, Dependency, Goal, Milestone, Resource
 from backcast.organizations.tenancy import Action, get_for
-from backcast.services.errors import InvalidInput
+from backcast.services.activity import recorded_as_change
+from backcast.services.errors import InvalidInput, check_version
 from backcast.services.goals import clean_title, member_of
 
 if TYPE_CHECKING:
@@ -164,10 +166,11 @@ def set_predecessors(milestone: Milestone, links: list[tuple[int, str, int]]) ->
         if path is not None:
             cycle = " -> ".join(repr(titles.get(n, milestone.title)) for n in [*path, milestone.pk])
             raise InvalidInput(f"would close a cycle: {cycle}", f"after[{index}]")
-    Dependency.objects.filter(successor=milestone).delete()
-    Dependency.objects.bulk_create(
-        Dependency(predecessor_id=i, successor=milestone, kind=k, lag=lag) for i, k, lag in links
-    )
+    with recorded_as_change(milestone, "after"):  # one change of the milestone, not a row per link
+        Dependency.objects.filter(successor=milestone).delete()
+        Dependency.objects.bulk_create(
+            Dependency(predecessor_id=i, successor=milestone, kind=k, lag=lag) for i, k, lag in links
+        )
 
 
 def set_demand(milestone: Milestone, demand: Any) -> None:
@@ -195,8 +198,9 @@ def set_demand(milestone: Milestone, demand: Any) -> None:
             )
         if units:
             rows.append(Demand(milestone=milestone, resource=resource, units=units))
-    Demand.objects.filter(milestone=milestone).delete()
-    Demand.objects.bulk_create(rows)
+    with recorded_as_change(milestone, "demand"):
+        Demand.objects.filter(milestone=milestone).delete()
+        Demand.objects.bulk_create(rows)
 
 
 @transaction.atomic
@@ -217,11 +221,19 @@ def add_milestone(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> Milesto
 
 
 @transaction.atomic
-def update_milestone(actor: AnyUser, milestone_id: int, data: dict[str, Any]) -> Milestone:
-    """Change a milestone. Owners and admins change anything; contributors only status and actual dates."""
-    base = Milestone.objects.select_for_update().select_related("goal__organization")
+def update_milestone(
+    actor: AnyUser, milestone_id: int, data: dict[str, Any], *, expected_version: int | None = None
+) -> Milestone:
+    """Change a milestone. Owners and admins change anything; contributors only status and actual dates.
+
+    A stale ``expected_version`` is refused with :class:`Conflict` (see ``update_goal``);
+    without one, a blind write. Its links (``after``) and demand count as the milestone's own:
+    changing them bumps its version too.
+    """
+    base = Milestone.objects.select_for_update(of=("self",)).select_related("goal__organization")
     planning_fields = set(data) - {"status", "actual_start", "actual_finish"}
     milestone = get_for(base, actor, Action.PLAN if planning_fields else Action.CONTRIBUTE, pk=milestone_id)
+    check_version(milestone, expected_version, f"The milestone {milestone.title!r}")
     apply_milestone_fields(milestone, {k: v for k, v in data.items() if k in MILESTONE_FIELDS})
     milestone.version += 1
     milestone.save()
@@ -234,8 +246,15 @@ def update_milestone(actor: AnyUser, milestone_id: int, data: dict[str, Any]) ->
 
 @transaction.atomic
 def delete_milestone(actor: AnyUser, milestone_id: int) -> None:
-    """Delete a milestone and its links; its successors lose that dependency."""
-    get_for(Milestone.objects.all(), actor, Action.PLAN, pk=milestone_id).delete()
+    """Move a milestone and its sub-milestones to the trash (``services.trash``): their links and
+    demand drop out of the plan, so its successors lose that dependency, until it is restored
+    (30 days) or purged."""
+    from backcast.services.trash import trash_milestone
+
+    milestone = get_for(
+        Milestone.objects.select_for_update(of=("self",)), actor, Action.PLAN, pk=milestone_id
+    )
+    trash_milestone(actor, milestone)
 
 
 @transaction.atomic
@@ -261,10 +280,22 @@ def add_dependency(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> Depend
         set_predecessors(successor, [*current, link])
     except InvalidInput as exc:  # faults of the link are faults of the predecessor named
         raise InvalidInput(exc.message, "predecessor") from exc
+    bump_version(successor.pk)
     return Dependency.objects.get(predecessor_id=link[0], successor=successor)
+
+
+def bump_version(milestone_id: int) -> None:
+    """Move a milestone's version on after a change to its links made outside ``update_milestone``.
+
+    Its ``after`` is part of what a client read, so an edit made from before the change must be
+    recognised as stale. An increment in the database, so concurrent bumps are never lost.
+    """
+    Milestone.objects.filter(pk=milestone_id).update(version=F("version") + 1)
 
 
 @transaction.atomic
 def remove_dependency(actor: AnyUser, dependency_id: int) -> None:
-    """Drop one dependency; the milestones stay."""
-    get_for(Dependency.objects.all(), actor, Action.PLAN, pk=dependency_id).delete()
+    """Drop one dependency; the milestones stay (the successor's version moves on)."""
+    dependency = get_for(Dependency.objects.all(), actor, Action.PLAN, pk=dependency_id)
+    dependency.delete()
+    bump_version(dependency.successor_id)

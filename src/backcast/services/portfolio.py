@@ -271,12 +271,7 @@ def summaries(goals: QuerySet[Goal], today: date) -> list[Summary]:
     """
     text = {f"summary__{f}": Cast(f"summary__{f}", TextField()) for f in AS_TEXT}
     rows = list(goals.values(*COLUMNS, *CHECKS, *(f"summary__{f}" for f in SHOWN), **text))
-    stale = {
-        r["pk"]: r["stamp__stamp"] or 0
-        for r in rows
-        if (r["summary__stamp"], r["summary__day"], r["summary__version"])
-        != (r["stamp__stamp"] or 0, today, SUMMARY_VERSION)
-    }
+    stale = {r["pk"]: r["stamp__stamp"] or 0 for r in rows if not is_fresh(r, today)}
     if stale:
         fresh = refresh(stale, today)
         for r in rows:
@@ -305,6 +300,15 @@ def summaries(goals: QuerySet[Goal], today: date) -> list[Summary]:
         )
         for r in rows
     ]
+
+
+def is_fresh(row: dict[str, Any], today: date) -> bool:
+    """Whether the summary read with a goal (its ``CHECKS`` and ``stamp__stamp``) holds for ``today``."""
+    return (row["summary__stamp"], row["summary__day"], row["summary__version"]) == (
+        row["stamp__stamp"] or 0,
+        today,
+        SUMMARY_VERSION,
+    )
 
 
 def refresh(labels: dict[int, int], today: date) -> dict[int, GoalSummary]:

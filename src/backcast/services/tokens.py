@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from backcast.accounts.models import ApiToken, TokenScope, User, token_digest
 from backcast.services.errors import InvalidInput
@@ -48,6 +49,7 @@ def revoke_token(user: User, prefix: str) -> ApiToken:
     return token
 
 
+@sensitive_variables("raw")  # an error report must not show the raw token
 def authenticate_token(raw: str) -> ApiToken | None:
     """The active token matching ``raw`` with its user, or None. Records when it was last used.
 

@@ -28,7 +28,7 @@ from backcast.planning.engine import PlanResult
 from backcast.planning.report import verdict
 from backcast.planning.smart import GoalFacts, LetterCheck, smart_check, time_bound
 from backcast.services.assessment import Facts, gather, goal_smart
-from backcast.services.errors import InvalidInput
+from backcast.services.errors import Conflict, InvalidInput
 from backcast.services.goals import GOAL_FIELDS, create_goal, update_goal
 from backcast.services.milestones import add_milestone, delete_milestone, update_milestone
 from backcast.services.plans import goal_plan
@@ -138,17 +138,41 @@ def remove_milestone(actor: AnyUser, goal_id: int, milestone_id: int) -> str:
     return title
 
 
+class StaleMilestones(Conflict):
+    """Rows of a batch that someone else changed since the page showed them; nothing was saved.
+
+    ``current`` (and ``milestones``) are those rows as they stand now, for the page to show.
+    """
+
+    def __init__(self, milestones: list[Milestone]) -> None:
+        titles = ", ".join(f"“{m.title}”" for m in milestones)
+        several = len(milestones) > 1
+        super().__init__(
+            f"Someone else changed {titles} since you opened this page, so nothing was saved. "
+            f"{'They now show' if several else 'It now shows'} the current owner and dates; "
+            "your other rows are as you left them. Check them and save again.",
+            milestones,
+        )
+        self.milestones = milestones
+
+
 @transaction.atomic
 def assign_milestones(actor: AnyUser, goal_id: int, rows: dict[int, dict[str, Any]]) -> int:
     """Set owners and pinned dates of the goal's milestones, all or none; returns how many changed.
 
-    ``rows`` maps a milestone id to ``{"owner", "pinned_start", "pinned_finish"}``. Only what
-    differs is written, so an untouched row keeps its version. A fault raises
-    :class:`MilestoneFault` naming the row.
+    ``rows`` maps a milestone id to ``{"owner", "pinned_start", "pinned_finish"}`` and, when the
+    page sent it, the ``"version"`` of the milestone it showed. Only what differs is written, so
+    an untouched row keeps its version. A row whose version has moved on *and* whose values
+    differ from the current ones would overwrite a change its editor never saw: the batch is
+    refused with :class:`StaleMilestones` naming every such row (a stale row that agrees with
+    the current values writes nothing, so it is no conflict). The rows are locked, in id order,
+    before they are compared. A fault raises :class:`MilestoneFault` naming the row.
     """
     goal = get_for(Goal.objects.all(), actor, Action.PLAN, pk=goal_id)
-    current = {m.pk: m for m in Milestone.objects.filter(goal=goal, pk__in=list(rows))}
-    changed = 0
+    locked = Milestone.objects.select_for_update().filter(goal=goal, pk__in=list(rows)).order_by("pk")
+    current = {m.pk: m for m in locked}
+    writes: dict[int, dict[str, Any]] = {}
+    stale: list[Milestone] = []
     for pk, data in rows.items():
         milestone = current.get(pk)
         if milestone is None:
@@ -161,12 +185,18 @@ def assign_milestones(actor: AnyUser, goal_id: int, rows: dict[int, dict[str, An
         changes = {k: v for k, v in data.items() if k in now and now[k] != v}
         if not changes:
             continue
+        expected = data.get("version")
+        if expected is not None and expected != milestone.version:
+            stale.append(milestone)
+        writes[pk] = changes
+    if stale:
+        raise StaleMilestones(stale)
+    for pk, changes in writes.items():
         try:
-            update_milestone(actor, pk, changes)
+            update_milestone(actor, pk, changes, expected_version=current[pk].version)
         except InvalidInput as exc:
             raise MilestoneFault(pk, exc) from exc
-        changed += 1
-    return changed
+    return len(writes)
 
 
 def resume_step(goal: Goal) -> int:

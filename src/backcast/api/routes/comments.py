@@ -6,9 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from backcast.api.goal_schemas import CommentIn, CommentOut, CommentPatch
+from backcast.api.inputs import Pagination
 from backcast.api.schemas import Created, Error
 from backcast.goals.models import Comment, Goal
 from backcast.organizations.tenancy import Action, get_for
@@ -33,7 +34,7 @@ def comment_out(c: Comment) -> CommentOut:
 @router.get(
     "/goals/{goal_id}/comments", response={200: list[CommentOut], **ERRORS}, summary="Comments, oldest first"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_comments(request: HttpRequest, goal_id: int) -> list[CommentOut]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
     return [comment_out(c) for c in goal.comments.select_related("author")]

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from backcast.api.goal_schemas import CheckInIn, CheckInOut, GoalIn, GoalOut, GoalPatch, SmartLetterOut
+from backcast.api.goal_schemas import (
+    CheckInIn,
+    CheckInOut,
+    GoalConflict,
+    GoalIn,
+    GoalOut,
+    GoalPatch,
+    SmartLetterOut,
+)
+from backcast.api.inputs import Pagination
 from backcast.api.plan_schemas import FindingOut, HealthOut, PlanOut
 from backcast.api.schemas import Created, Error
+from backcast.api.versions import IfMatch, etag, expected_version
 from backcast.goals.models import CheckIn, Goal
 from backcast.organizations.tenancy import Action, TenantQuerySet, get_for
 from backcast.services import assessment
@@ -18,6 +28,7 @@ from backcast.services import checkins as checkin_services
 from backcast.services import goals as goal_services
 from backcast.services import plans as plan_services
 from backcast.services.clock import org_today
+from backcast.services.goal_list import GoalListing
 from backcast.services.progress import goal_progress
 
 router = Router(tags=["goals"])
@@ -77,18 +88,15 @@ def checkin_out(c: CheckIn) -> CheckInOut:
 
 
 @router.get("/goals", response=list[GoalOut], summary="Goals you can see")
-@paginate(LimitOffsetPagination)
-def list_goals(
-    request: HttpRequest, organization: str | None = None, team: str | None = None
-) -> list[GoalOut]:
-    goals = goals_for(request)
+@paginate(Pagination)
+def list_goals(request: HttpRequest, organization: str | None = None, team: str | None = None) -> Any:
+    """Only the page asked for is read, with progress from the stored summaries (see GoalListing)."""
+    goals = Goal.objects.restrict(request.user)
     if organization:
         goals = goals.filter(organization__slug=organization)
     if team:
         goals = goals.filter(team__slug=team)
-    rows = list(goals)
-    shares = goal_progress(rows)
-    return [goal_out(g, shares) for g in rows]
+    return GoalListing(goals)
 
 
 @router.post("/goals", response={201: Created, **ERRORS}, summary="Create a goal (owners and admins)")
@@ -99,15 +107,46 @@ def create_goal(request: HttpRequest, payload: GoalIn) -> Status[Created]:
     return Status(201, Created(id=goal.pk))
 
 
-@router.get("/goals/{goal_id}", response={200: GoalOut, **ERRORS}, summary="One goal")
-def get_goal(request: HttpRequest, goal_id: int) -> GoalOut:
+def current_goal(request: HttpRequest, goal_id: int) -> GoalOut:
+    """The goal as ``GET /goals/{id}`` answers it (also the ``current`` of a 409)."""
     return goal_out(get_for(goals_for(request), request.user, Action.VIEW, pk=goal_id), smart=True)
 
 
-@router.patch("/goals/{goal_id}", response={200: GoalOut, **ERRORS}, summary="Change a goal")
-def patch_goal(request: HttpRequest, goal_id: int, payload: GoalPatch) -> GoalOut:
-    goal_services.update_goal(request.user, goal_id, payload.dict(exclude_unset=True))
-    return goal_out(get_for(goals_for(request), request.user, Action.VIEW, pk=goal_id), smart=True)
+@router.get(
+    "/goals/{goal_id}",
+    response={200: GoalOut, **ERRORS},
+    summary="One goal",
+    description='With its version as the `ETag` header ("v3"), for `If-Match` on a PATCH.',
+)
+def get_goal(request: HttpRequest, response: HttpResponse, goal_id: int) -> GoalOut:
+    goal = current_goal(request, goal_id)
+    response["ETag"] = etag(goal.version)
+    return goal
+
+
+@router.patch(
+    "/goals/{goal_id}",
+    response={200: GoalOut, 409: GoalConflict, **ERRORS},
+    summary="Change a goal",
+    description=(
+        "Only the fields sent change. Say which version the change is made from (`version` in "
+        "the body or `If-Match` with the GET's ETag): if someone else changed the goal since, "
+        "nothing is written and the answer is 409 with the current goal. Without either, a blind write."
+    ),
+)
+def patch_goal(
+    request: HttpRequest,
+    response: HttpResponse,
+    goal_id: int,
+    payload: GoalPatch,
+    if_match: IfMatch = None,
+) -> GoalOut:
+    data = payload.dict(exclude_unset=True)
+    expected = expected_version(data.pop("version", None), if_match)
+    goal_services.update_goal(request.user, goal_id, data, expected_version=expected)
+    goal = current_goal(request, goal_id)
+    response["ETag"] = etag(goal.version)
+    return goal
 
 
 @router.delete("/goals/{goal_id}", response={204: None, **ERRORS}, summary="Delete a goal")
@@ -119,7 +158,7 @@ def delete_goal(request: HttpRequest, goal_id: int) -> Status[None]:
 @router.get(
     "/goals/{goal_id}/checkins", response={200: list[CheckInOut], **ERRORS}, summary="Check-ins, newest first"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_checkins(request: HttpRequest, goal_id: int) -> list[CheckInOut]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
     return [checkin_out(c) for c in goal.checkins.select_related("author")]

@@ -5,20 +5,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from backcast.api.goal_schemas import (
     CheckpointIn,
     CheckpointOut,
+    KPIConflict,
     KPIIn,
     KPIOut,
+    KPIPatch,
     ReadingIn,
     ReadingOut,
     ReadingsRecorded,
 )
+from backcast.api.inputs import Pagination
 from backcast.api.schemas import Created, Error
+from backcast.api.versions import IfMatch, etag, expected_version
 from backcast.goals.models import KPI, Goal
 from backcast.organizations.tenancy import Action, get_for
 from backcast.services import assessment
@@ -38,7 +42,7 @@ def kpi_out(k: KPI) -> KPIOut:
 
 
 @router.get("/goals/{goal_id}/kpis", response={200: list[KPIOut], **ERRORS}, summary="KPIs of a goal")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_kpis(request: HttpRequest, goal_id: int) -> list[KPIOut]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
     return [kpi_out(k) for k in goal.kpis.all()]
@@ -50,9 +54,47 @@ def create_kpi(request: HttpRequest, goal_id: int, payload: KPIIn) -> Status[Cre
     return Status(201, Created(id=kpi.pk))
 
 
-@router.get("/kpis/{kpi_id}", response={200: KPIOut, **ERRORS}, summary="One KPI")
-def get_kpi(request: HttpRequest, kpi_id: int) -> KPIOut:
+def current_kpi(request: HttpRequest, kpi_id: int) -> KPIOut:
+    """The KPI as ``GET /kpis/{id}`` answers it (also the ``current`` of a 409)."""
     return kpi_out(get_for(KPI.objects.all(), request.user, Action.VIEW, pk=kpi_id))
+
+
+@router.get(
+    "/kpis/{kpi_id}",
+    response={200: KPIOut, **ERRORS},
+    summary="One KPI",
+    description='With its version as the `ETag` header ("v3"), for `If-Match` on a PATCH.',
+)
+def get_kpi(request: HttpRequest, response: HttpResponse, kpi_id: int) -> KPIOut:
+    kpi = current_kpi(request, kpi_id)
+    response["ETag"] = etag(kpi.version)
+    return kpi
+
+
+@router.patch(
+    "/kpis/{kpi_id}",
+    response={200: KPIOut, 409: KPIConflict, **ERRORS},
+    summary="Change a KPI (owners and admins)",
+    description=(
+        "Only the fields sent change; the rules across fields (direction, baseline, target, band) "
+        "are checked on the result. `version` in the body or `If-Match` with the GET's ETag: if "
+        "someone else changed the KPI since, nothing is written and the answer is 409 with the "
+        "current KPI. Without either, a blind write."
+    ),
+)
+def patch_kpi(
+    request: HttpRequest,
+    response: HttpResponse,
+    kpi_id: int,
+    payload: KPIPatch,
+    if_match: IfMatch = None,
+) -> KPIOut:
+    data = payload.dict(exclude_unset=True)
+    expected = expected_version(data.pop("version", None), if_match)
+    kpi_services.update_kpi(request.user, kpi_id, data, expected_version=expected)
+    kpi = current_kpi(request, kpi_id)
+    response["ETag"] = etag(kpi.version)
+    return kpi
 
 
 @router.post(
@@ -69,7 +111,7 @@ def create_readings(request: HttpRequest, kpi_id: int, payload: list[ReadingIn])
 @router.get(
     "/kpis/{kpi_id}/readings", response={200: list[ReadingOut], **ERRORS}, summary="Readings, oldest first"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_readings(request: HttpRequest, kpi_id: int) -> Any:
     kpi = get_for(KPI.objects.all(), request.user, Action.VIEW, pk=kpi_id)
     return kpi.readings.order_by("date", "id").values("id", "date", "value", "key")

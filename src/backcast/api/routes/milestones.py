@@ -6,19 +6,22 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from backcast.api.goal_schemas import (
     DependencyIn,
     DependencyOut,
     Link,
+    MilestoneConflict,
     MilestoneIn,
     MilestoneOut,
     MilestonePatch,
 )
+from backcast.api.inputs import Pagination
 from backcast.api.schemas import Created, Error
+from backcast.api.versions import IfMatch, etag, expected_version
 from backcast.goals.models import Demand, Dependency, Goal, Milestone
 from backcast.organizations.tenancy import Action, get_for
 from backcast.services import milestones as milestone_services
@@ -71,7 +74,7 @@ def after_data(data: dict[str, Any]) -> dict[str, Any]:
     response={200: list[MilestoneOut], **ERRORS},
     summary="Milestones of a goal",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_milestones(request: HttpRequest, goal_id: int) -> list[MilestoneOut]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
     return milestones_out(goal.milestones.select_related("owner"))
@@ -85,20 +88,48 @@ def create_milestone(request: HttpRequest, goal_id: int, payload: MilestoneIn) -
     return Status(201, Created(id=milestone.pk))
 
 
-@router.get("/milestones/{milestone_id}", response={200: MilestoneOut, **ERRORS}, summary="One milestone")
-def get_milestone(request: HttpRequest, milestone_id: int) -> MilestoneOut:
+def current_milestone(request: HttpRequest, milestone_id: int) -> MilestoneOut:
+    """The milestone as ``GET /milestones/{id}`` answers it (also the ``current`` of a 409)."""
     milestone = get_for(Milestone.objects.select_related("owner"), request.user, Action.VIEW, pk=milestone_id)
     return milestones_out([milestone])[0]
 
 
-@router.patch(
-    "/milestones/{milestone_id}", response={200: MilestoneOut, **ERRORS}, summary="Change a milestone"
+@router.get(
+    "/milestones/{milestone_id}",
+    response={200: MilestoneOut, **ERRORS},
+    summary="One milestone",
+    description='With its version as the `ETag` header ("v3"), for `If-Match` on a PATCH.',
 )
-def patch_milestone(request: HttpRequest, milestone_id: int, payload: MilestonePatch) -> MilestoneOut:
-    milestone_services.update_milestone(
-        request.user, milestone_id, after_data(payload.dict(exclude_unset=True))
-    )
-    return get_milestone(request, milestone_id)
+def get_milestone(request: HttpRequest, response: HttpResponse, milestone_id: int) -> MilestoneOut:
+    milestone = current_milestone(request, milestone_id)
+    response["ETag"] = etag(milestone.version)
+    return milestone
+
+
+@router.patch(
+    "/milestones/{milestone_id}",
+    response={200: MilestoneOut, 409: MilestoneConflict, **ERRORS},
+    summary="Change a milestone",
+    description=(
+        "Only the fields sent change (`after` and `demand` replace the milestone's links and "
+        "demand). `version` in the body or `If-Match` with the GET's ETag: if someone else "
+        "changed the milestone since (its links included), nothing is written and the answer is "
+        "409 with the current milestone. Without either, a blind write."
+    ),
+)
+def patch_milestone(
+    request: HttpRequest,
+    response: HttpResponse,
+    milestone_id: int,
+    payload: MilestonePatch,
+    if_match: IfMatch = None,
+) -> MilestoneOut:
+    data = after_data(payload.dict(exclude_unset=True))
+    expected = expected_version(data.pop("version", None), if_match)
+    milestone_services.update_milestone(request.user, milestone_id, data, expected_version=expected)
+    milestone = current_milestone(request, milestone_id)
+    response["ETag"] = etag(milestone.version)
+    return milestone
 
 
 @router.delete("/milestones/{milestone_id}", response={204: None, **ERRORS}, summary="Delete a milestone")
@@ -112,7 +143,7 @@ def delete_milestone(request: HttpRequest, milestone_id: int) -> Status[None]:
     response={200: list[DependencyOut], **ERRORS},
     summary="Dependencies between the goal's milestones",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_dependencies(request: HttpRequest, goal_id: int) -> list[DependencyOut]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
     return [

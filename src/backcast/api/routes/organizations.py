@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from backcast.api.inputs import Pagination
 from backcast.api.schemas import (
     Created,
     Error,
@@ -39,7 +40,7 @@ def org_out(membership: Membership) -> OrganizationOut:
 
 
 @router.get("", response=list[OrganizationOut], summary="Organisations you belong to")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_organizations(request: HttpRequest) -> list[OrganizationOut]:
     memberships = Membership.objects.restrict(request.user).filter(user_id=user_pk(request.user))
     return [org_out(m) for m in memberships.select_related("organization").order_by("organization__name")]
@@ -53,7 +54,7 @@ def get_organization(request: HttpRequest, slug: str) -> OrganizationOut:
 
 
 @router.get("/{slug}/teams", response={200: list[TeamOut], **ERRORS}, summary="Teams of an organisation")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_teams(request: HttpRequest, slug: str) -> QuerySet[Team] | list[TeamOut]:
     org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
     teams = Team.objects.restrict(request.user).filter(organization=org).prefetch_related("members")
@@ -69,7 +70,7 @@ def create_team(request: HttpRequest, slug: str, payload: TeamIn) -> Status[Crea
 
 
 @router.get("/{slug}/members", response={200: list[MemberOut], **ERRORS}, summary="Members and their roles")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_members(request: HttpRequest, slug: str) -> list[MemberOut]:
     org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
     memberships = Membership.objects.restrict(request.user).filter(organization=org).select_related("user")
@@ -95,7 +96,7 @@ def resource_out(r: Resource) -> ResourceOut:
 @router.get(
     "/{slug}/resources", response={200: list[ResourceOut], **ERRORS}, summary="Resources and their capacity"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_resources(request: HttpRequest, slug: str) -> list[ResourceOut]:
     org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
     return [

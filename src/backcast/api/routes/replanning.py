@@ -6,8 +6,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from backcast.api.inputs import Pagination
 from backcast.api.replanning_schemas import (
     BaselineDetailOut,
     BaselineIn,
@@ -91,7 +92,7 @@ def scenario_out(s: Scenario) -> ScenarioOut:
     response={200: list[BaselineOut], **ERRORS},
     summary="The goal's baselines, newest first",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_baselines(request: HttpRequest, goal_id: int) -> list[BaselineOut]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
     return [baseline_out(b) for b in goal.baselines.select_related("taken_by").order_by("-number")]
@@ -161,7 +162,7 @@ def get_variance(request: HttpRequest, goal_id: int, baseline: int | None = None
     response={200: list[ScenarioOut], **ERRORS},
     summary="The goal's what-if scenarios",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_scenarios(request: HttpRequest, goal_id: int) -> list[ScenarioOut]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
     return [scenario_out(s) for s in goal.scenarios.select_related("created_by")]

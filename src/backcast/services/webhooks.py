@@ -1,0 +1,227 @@
+"""Outgoing webhooks: an organisation's admins manage them; the outbox posts to them.
+
+Every request is a JSON POST in the shape its chat tool's incoming webhooks accept (Slack:
+``{"text": ...}``; Microsoft Teams: a message with an Adaptive Card attachment, as Teams'
+Workflows webhooks take it; Lark: ``{"msg_type": "text", "content": {"text": ...}}``; any
+other receiver: Backcast's own ``{"event", "subject", "text", "link", "sent_at"}``), signed
+with the webhook's secret so a receiver can tell it came from Backcast and was not replayed:
+
+    X-Backcast-Timestamp: 1767225600              (Unix seconds when it was sent)
+    X-Backcast-Signature: sha256=HEX              (HMAC-SHA256 with the secret over
+                                                   "TIMESTAMP." followed by the raw body)
+
+A receiver recomputes the HMAC over the bytes it received, compares in constant time and
+refuses timestamps more than five minutes old. ``X-Backcast-Delivery`` names the delivery and
+stays the same across retries, so a receiver can drop a repeat (delivery is at least once). For Lark the body also carries Lark's own
+``timestamp`` and ``sign`` (its signature check, when the secret is the one Lark shows).
+Requests use the standard library with a short timeout and follow no redirects. The URL of a
+chat webhook embeds the tool's secret, so it is never logged or shown in full.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import urllib.error
+import urllib.request
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
+
+from backcast.notifications.models import Attempt, Delivery, Kind, Webhook
+from backcast.organizations.models import Organization
+from backcast.organizations.tenancy import Action, get_for
+from backcast.services.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from backcast.organizations.tenancy import AnyUser
+
+MAX_URL = 1000
+SIGNATURE_HEADER = "X-Backcast-Signature"
+TIMESTAMP_HEADER = "X-Backcast-Timestamp"
+DELIVERY_HEADER = "X-Backcast-Delivery"  # the same on every retry: receivers can drop repeats
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """``sha256=HEX``: HMAC-SHA256 keyed with ``secret`` over ``b"TIMESTAMP." + body``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(secret: str, timestamp: str, body: bytes, given: str, now: datetime, tolerance: int = 300) -> bool:
+    """What a receiver does: the signature matches and the timestamp is recent (Python example)."""
+    if not timestamp.isdigit() or abs(int(now.timestamp()) - int(timestamp)) > tolerance:
+        return False
+    return hmac.compare_digest(signature(secret, int(timestamp), body), given)
+
+
+def signed_headers(secret: str, body: bytes, now: datetime) -> dict[str, str]:
+    ts = int(now.timestamp())
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "Backcast-Webhooks/1",
+        TIMESTAMP_HEADER: str(ts),
+        SIGNATURE_HEADER: signature(secret, ts, body),
+    }
+
+
+def lark_sign(secret: str, timestamp: int) -> str:
+    """Lark's custom-bot signature: base64 of HMAC-SHA256 keyed with "TIMESTAMP\\nSECRET" over nothing."""
+    key = f"{timestamp}\n{secret}".encode()
+    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+
+
+def slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def payload(hook: Webhook, kind: str, subject: str, body: str, link: str, now: datetime) -> bytes:
+    """The request body for ``hook``'s tool."""
+    data: dict[str, Any]
+    if hook.tool == Webhook.Tool.SLACK:
+        text = f"*{slack_escape(subject)}*\n{slack_escape(body)}"
+        data = {"text": text + (f"\n<{link}|Open in Backcast>" if link else "")}
+    elif hook.tool == Webhook.Tool.TEAMS:
+        card: dict[str, Any] = {
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard",
+            "version": "1.4",
+            "body": [
+                {"type": "TextBlock", "text": subject, "weight": "Bolder", "size": "Medium", "wrap": True},
+                {"type": "TextBlock", "text": body, "wrap": True},
+            ],
+        }
+        if link:
+            card["actions"] = [{"type": "Action.OpenUrl", "title": "Open in Backcast", "url": link}]
+        data = {
+            "type": "message",
+            "attachments": [
+                {
+                    "contentType": "application/vnd.microsoft.card.adaptive",
+                    "contentUrl": None,
+                    "content": card,
+                }
+            ],
+        }
+    elif hook.tool == Webhook.Tool.LARK:
+        ts = int(now.timestamp())
+        text = f"{subject}\n{body}" + (f"\n{link}" if link else "")
+        data = {
+            "timestamp": str(ts),
+            "sign": lark_sign(hook.secret, ts),
+            "msg_type": "text",
+            "content": {"text": text},
+        }
+    else:
+        data = {"event": kind, "subject": subject, "text": body, "link": link, "sent_at": now.isoformat()}
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A webhook that redirects is misconfigured: report the 3xx instead of following it."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@sensitive_variables("url", "headers", "request")
+def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    """POST ``body``; returns the HTTP status (None when no answer came) and an error, "" on 2xx.
+
+    Errors name what happened, never the URL.
+    """
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) only, checked at creation
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=float(settings.BACKCAST_WEBHOOK_TIMEOUT)) as response:
+            status = int(response.status)
+            return status, "" if 200 <= status < 300 else f"HTTP {status}"
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(200).decode("utf-8", "replace").strip() if exc.fp else ""
+        return exc.code, f"HTTP {exc.code}" + (f": {detail}" if detail else "")
+    except urllib.error.URLError as exc:
+        return None, f"no answer: {exc.reason}"
+    except (TimeoutError, OSError) as exc:
+        return None, f"no answer: {type(exc).__name__} {exc}".strip()
+
+
+def clean_url(value: Any) -> str:
+    url = str(value or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise InvalidInput("must be an http:// or https:// address", "url")
+    if len(url) > MAX_URL:
+        raise InvalidInput(f"must be at most {MAX_URL} characters", "url")
+    if settings.PRODUCTION and parts.scheme != "https":
+        raise InvalidInput("must be an https:// address", "url")
+    return url
+
+
+@sensitive_variables("secret", "data")
+@transaction.atomic
+def create_webhook(actor: AnyUser, slug: str, data: dict[str, Any]) -> tuple[Webhook, str]:
+    """Add a webhook to an organisation (admins); returns it and its secret, shown this once.
+
+    ``secret`` may be given (Lark's own signing secret, say); otherwise one is generated.
+    """
+    org = get_for(Organization.objects.all(), actor, Action.ADMINISTER, slug=slug)
+    name = str(data.get("name") or "").strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("give it a name of at most 100 characters", "name")
+    tool = data.get("tool") or Webhook.Tool.GENERIC
+    if tool not in Webhook.Tool.values:
+        raise InvalidInput(f"choose one of {', '.join(Webhook.Tool.values)}", "tool")
+    events = data.get("events") or []
+    if not isinstance(events, list) or not events or any(e not in Kind.values for e in events):
+        raise InvalidInput(f"choose at least one of {', '.join(Kind.values)}", "events")
+    secret = str(data.get("secret") or "").strip() or secrets.token_urlsafe(32)
+    if len(secret) > 128:
+        raise InvalidInput("must be at most 128 characters", "secret")
+    hook = Webhook.objects.create(
+        organization=org,
+        name=name,
+        tool=tool,
+        url=clean_url(data.get("url")),
+        secret=secret,
+        events=sorted(set(events)),
+        created_by_id=actor.pk,
+    )
+    return hook, secret
+
+
+@transaction.atomic
+def set_webhook_active(actor: AnyUser, webhook_id: int, active: bool) -> Webhook:
+    """Switch a webhook on or off (admins). Off, its pending deliveries fail at their next try."""
+    hook = get_for(Webhook.objects.select_for_update(), actor, Action.ADMINISTER, pk=webhook_id)
+    hook.active = active
+    hook.save(update_fields=["active"])
+    return hook
+
+
+@transaction.atomic
+def delete_webhook(actor: AnyUser, webhook_id: int) -> None:
+    """Delete a webhook and its delivery log (admins)."""
+    get_for(Webhook.objects.all(), actor, Action.ADMINISTER, pk=webhook_id).delete()
+
+
+def delivery_log(
+    actor: AnyUser, slug: str, limit: int = 100
+) -> tuple[Organization, list[tuple[Delivery, list[Attempt]]]]:
+    """An organisation's latest deliveries with their attempts (admins), newest first."""
+    org = get_for(Organization.objects.all(), actor, Action.ADMINISTER, slug=slug)
+    rows = list(
+        Delivery.objects.filter(notification__organization=org)
+        .select_related("notification__recipient", "webhook")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    attempts: dict[int, list[Attempt]] = {}
+    for a in Attempt.objects.filter(delivery__in=rows).order_by("at", "pk"):
+        attempts.setdefault(a.delivery_id, []).append(a)
+    return org, [(d, attempts.get(d.pk, [])) for d in rows]
