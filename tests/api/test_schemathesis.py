@@ -12,11 +12,14 @@ body matching the documented schema, and a 4xx for data the schema forbids. The 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import hypothesis
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.modes import GenerationMode
@@ -56,6 +59,23 @@ def path_is_valid(case: Any) -> bool:
 
 
 @pytest.fixture
+def connections_kept() -> Iterator[None]:
+    """Keep the test's database connection across the requests, as Django's test client does.
+
+    The WSGI app is called directly, so each request would otherwise run ``close_old_connections``,
+    which closes a connection inside a transaction (the test's): on PostgreSQL every later query
+    would then fail with "the connection is closed".
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def alice_token(alice: User) -> dict[str, str]:
     _, raw = create_token(alice, "schemathesis")
     return {"Authorization": f"Bearer {raw}"}
@@ -71,7 +91,7 @@ def alice_token(alice: User) -> dict[str, str]:
     suppress_health_check=list(hypothesis.HealthCheck),
 )
 def test_api_answers_as_documented(
-    db: None, case: Any, alice_ids: dict[str, str], alice_token: dict[str, str]
+    db: None, connections_kept: None, case: Any, alice_ids: dict[str, str], alice_token: dict[str, str]
 ) -> None:
     if path_is_valid(case):
         for name in case.path_parameters:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 from backcast.cli.errors import fail
@@ -64,9 +67,33 @@ def ensure_database(*, quiet: bool = True) -> None:
         reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         fail(f"cannot connect to the {describe_database()}: {reason}")
     try:
-        call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
+        with migrations_lock(connection):
+            call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
     except DatabaseError as exc:
         fail(f"migrating the {describe_database()} failed: {str(exc).strip().splitlines()[0]}")
+
+
+MIGRATIONS_LOCK = 0x6261636B63617374  # "backcast": the advisory lock every starting process takes
+
+
+@contextmanager
+def migrations_lock(connection: Any) -> Iterator[None]:
+    """On PostgreSQL, one process at a time migrates: the others wait, then find nothing to do.
+
+    Several app processes (or machines) start at once after an upgrade; without the lock two
+    could apply the same migration and one would fail half-way. SQLite is one file on one
+    machine, and its writes are serialised by the file lock already.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATIONS_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATIONS_LOCK])
 
 
 def redact(url: str) -> str:
