@@ -125,3 +125,26 @@ def test_restoring_a_milestone_of_a_deleted_goal_says_why_not(acme: Organization
     assert response.status_code == 400
     assert "restore the goal first" in response.content.decode()
     assert Milestone.all_objects.get(pk=audit.pk).deleted_at is not None
+
+
+def test_deleting_a_goal_on_its_page_asks_first_then_moves_it_to_the_trash(
+    acme: Organization, alice: User, bob: User
+) -> None:
+    goal = new_goal(alice)
+    client = logged_in(alice)
+    assert f'href="/goals/{goal.pk}/delete/"' in client.get(f"/goals/{goal.pk}/edit/").content.decode()
+    question = client.get(f"/goals/{goal.pk}/delete/")
+    assert question.status_code == 200 and "Move to the trash" in question.content.decode()
+    assert Goal.objects.filter(pk=goal.pk).exists()  # asking deletes nothing
+
+    viewer = logged_in(bob)
+    assert viewer.post(f"/goals/{goal.pk}/delete/", HTTP_X_CSRFTOKEN=csrf_token(viewer)).status_code == 403
+    assert Goal.objects.filter(pk=goal.pk).exists()
+
+    response = client.post(f"/goals/{goal.pk}/delete/", HTTP_X_CSRFTOKEN=csrf_token(client))
+    assert response.status_code == 302 and response["Location"] == f"/o/{acme.slug}/goals/"
+    assert not Goal.objects.filter(pk=goal.pk).exists()
+    assert Goal.all_objects.get(pk=goal.pk).deleted_by == alice
+    page = client.get(response["Location"]).content.decode()
+    assert "is in the trash" in page
+    assert "Raise OTD to 95%" in client.get(f"/o/{acme.slug}/trash/").content.decode()

@@ -7,6 +7,7 @@ urlpatterns = [
     path("o/<slug:slug>/goals/new/", views.goal_create, name="goal-create"),
     path("goals/<int:goal_id>/", views.goal_detail, name="goal-detail"),
     path("goals/<int:goal_id>/edit/", views.goal_edit, name="goal-edit"),
+    path("goals/<int:goal_id>/delete/", views.goal_delete, name="goal-delete"),
     path("goals/<int:goal_id>/timeline/", views.goal_timeline, name="goal-timeline"),
     path("goals/<int:goal_id>/kpis/", views.kpi_create, name="kpi-create"),
     path("goals/<int:goal_id>/milestones/", views.milestone_create, name="milestone-create"),

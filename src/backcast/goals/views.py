@@ -144,6 +144,21 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """Ask, then move a goal to the organisation's trash (owners and admins; undoable for 30 days)."""
+    goal = get_for(Goal.objects.select_related("organization"), request.user, Action.PLAN, pk=goal_id)
+    if request.method == "POST":
+        goal_services.delete_goal(request.user, goal.pk)
+        messages.success(
+            request,
+            f"“{goal.title}” is in the trash: restore it from Trash within 30 days if that was a mistake.",
+        )
+        return redirect("goal-list", slug=goal.organization.slug)
+    return render(request, "goals/delete.html", {"goal": goal, "org": goal.organization})
+
+
 def goal_conflict_form(stale: VersionedForm, goal: Goal, before: str, make: Callable[[QueryDict], F]) -> F:
     """The form again after a stale save: the input kept, over the goal's current version.
 
