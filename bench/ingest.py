@@ -82,6 +82,8 @@ def bare_insert(kpi_id: int, rows: int) -> tuple[float, float]:
     """Seconds (wall, CPU) to insert the rows the import would, built beforehand, in one call."""
     from django.db import connection, transaction
 
+    from backcast.goals.models import KPI, Reading
+    from backcast.goals.stamps import inserts_bump_once
     from backcast.services.imports import Writer, bulk_session
 
     writer = Writer(kpi_id, recorded_by=None)
@@ -92,7 +94,12 @@ def bare_insert(kpi_id: int, rows: int) -> tuple[float, float]:
         key = f"file:{day.isoformat()}:{value!r}"
         prepared.append((kpi_id, ops.adapt_datefield_value(day), value, key, writer.recorded_at, None))
     began, cpu = time.perf_counter(), time.process_time()
-    with bulk_session(), transaction.atomic():  # as the import does
+    goal_id = KPI.objects.get(pk=kpi_id).goal_id
+    with (
+        bulk_session(),
+        transaction.atomic(),
+        inserts_bump_once(connection, Reading, [goal_id]),
+    ):  # as the import does
         writer.insert(prepared)  # executemany on SQLite, COPY on PostgreSQL
     return time.perf_counter() - began, time.process_time() - cpu
 

@@ -42,6 +42,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.db import connection, transaction
 from django.utils.timezone import now
 
+from backcast.goals import stamps
 from backcast.goals.models import KPI, Reading
 from backcast.organizations.tenancy import Action, get_for, user_pk
 from backcast.services.activity import record_readings_batch
@@ -133,7 +134,7 @@ def import_readings(
             kpi = get_for(KPI.objects.select_for_update(of=("self",)), actor, Action.CONTRIBUTE, pk=kpi_id)
         writer = Writer(kpi.pk, recorded_by=None if actor is None else user_pk(actor) or None)
         kind, rows = read_file(file, name, progress)
-        with closing(rows):
+        with closing(rows), stamps.inserts_bump_once(connection, Reading, [kpi.goal_id]):
             faults, count = writer.write(rows)
         if count:
             raise ImportRejected(name, faults, count)  # and the transaction undoes what was written
