@@ -88,6 +88,27 @@ class LiveRemarks(LiveManager[M]):
         return ~models.Q(goal_id__in=trashed(Goal)) & ~models.Q(milestone_id__in=trashed(Milestone))
 
 
+class Trashable(models.Model):
+    """The two columns of a row that can be in the trash: when it was deleted, and by whom.
+
+    Set by ``services.trash`` only; the model's default manager (a :class:`LiveManager`) hides
+    the row while they are set.
+    """
+
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class Cadence(models.TextChoices):
     """How often a goal is reviewed."""
 
@@ -96,7 +117,7 @@ class Cadence(models.TextChoices):
     MONTHLY = "monthly", "Monthly"
 
 
-class Goal(models.Model):
+class Goal(Trashable):
     """An end goal with its deadline, or an organisational objective that goals align to.
 
     ``parent`` forms the alignment tree from the organisation's objectives down to team goals.
@@ -130,15 +151,6 @@ class Goal(models.Model):
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
     version = models.PositiveIntegerField(default=1)
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
 
     objects: ClassVar[TenantQuerySet[Goal]] = LiveGoals()  # type: ignore[assignment]
     all_objects: ClassVar[TenantQuerySet[Goal]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
@@ -247,7 +259,7 @@ class Checkpoint(models.Model):
         return f"{self.kpi.name} {self.date}: {self.value}"
 
 
-class Milestone(models.Model):
+class Milestone(Trashable):
     """A step on the way to the goal, planned backward from its deadline.
 
     Either ``duration`` (working days) or a three-point estimate; ``parent`` nests milestones.
@@ -282,15 +294,6 @@ class Milestone(models.Model):
     actual_finish = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
     version = models.PositiveIntegerField(default=1)
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
 
     objects: ClassVar[TenantQuerySet[Milestone]] = LiveMilestones()  # type: ignore[assignment]
     all_objects: ClassVar[TenantQuerySet[Milestone]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
