@@ -29,6 +29,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_page_cache(request: pytest.FixtureRequest) -> None:
+    """Each database test starts with no rendered API page kept from another test's database.
+
+    Rolled-back tests hand SQLite's ids out again, so another test's page could have the same
+    state; a server's database only moves forward.
+    """
+    if "db" in request.keywords:
+        from backcast.api.page_cache import GOAL_PAGES
+
+        GOAL_PAGES.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
     """Argon2 is deliberately slow; tests that do not examine hashing use a fast hasher."""
     if "db" not in request.keywords or "argon2" in request.keywords:

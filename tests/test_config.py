@@ -33,7 +33,7 @@ def test_postgres_url(tmp_path: Path) -> None:
         {"BACKCAST_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgres://bc:pw@db.example:6543/backcast"}
     )
     db = cfg.database
-    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["ENGINE"] == "backcast.database"
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
         "backcast",
         "bc",

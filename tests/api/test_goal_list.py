@@ -74,8 +74,9 @@ def test_queries_do_not_grow_with_the_goals(api: Api, alice: User, carol: User, 
         assert body == {"items": [], "count": total}
         counts.append((stale, warm, with_objective, past_the_end))
     assert counts[0] == counts[1]
-    # Counting; the page with its owners, teams and stored summaries; its contributors. No KPI or
-    # reading is read, and only the page's goals are.
+    # The list's state comes in the token's query. Then counting; the page with its owners,
+    # teams and stored summaries; its contributors. No KPI or reading is read, and only the
+    # page's goals are.
     assert counts[1][1] - baseline == 3
     assert not [q for q in sql if "goals_kpi" in q or "goals_reading" in q]
     assert [q for q in sql if 'FROM "goals_goal"' in q and "LIMIT 2" in q]
@@ -83,6 +84,10 @@ def test_queries_do_not_grow_with_the_goals(api: Api, alice: User, carol: User, 
     assert counts[1][2] - baseline == 4
     # Past the end: counting, and the empty page.
     assert counts[1][3] - baseline == 2
+    # Asked again with nothing changed: the token's query only, and the page as rendered before.
+    again, body, _ = queries(api, f"/goals?offset={total}")
+    assert again == baseline
+    assert body == {"items": [], "count": total}
 
 
 def test_pages_tile_the_list_in_order_with_progress_as_computed(

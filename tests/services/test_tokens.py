@@ -50,3 +50,18 @@ def test_bad_scope_and_long_name_are_refused(alice: User) -> None:
     with pytest.raises(InvalidInput, match="100 characters"):
         create_token(alice, "x" * 101)
     assert not ApiToken.objects.exists()
+
+
+def test_the_token_comes_with_its_user_as_the_orm_reads_them(alice: User) -> None:
+    token, raw = create_token(alice, "ERP", "read")
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - timedelta(seconds=5))
+    found = authenticate_token(raw)
+    stored = ApiToken.objects.select_related("user").get(pk=token.pk)
+    assert found is not None and (found.pk, found.scope, found.user_id) == (token.pk, "read", alice.pk)
+    assert found.last_used_at is not None and found.last_used_at == stored.last_used_at
+    assert timezone.is_aware(found.last_used_at)
+    for name in ("email", "name", "is_active", "is_staff", "is_superuser", "date_joined", "password"):
+        assert getattr(found.user, name) == getattr(stored.user, name), name  # the rest load when read
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    assert authenticate_token(raw) is None
+    assert authenticate_token(raw.replace("bc_", "xx_", 1)) is None

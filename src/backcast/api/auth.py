@@ -10,13 +10,24 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_variables
 from ninja.security import HttpBearer, SessionAuth
 
+from backcast.accounts.models import ApiToken
+from backcast.services.goal_list import authenticate_with_state
 from backcast.services.tokens import authenticate_token
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class TokenAuth(HttpBearer):
-    """Bearer tokens created with ``backcast token create`` or on the tokens page."""
+    """Bearer tokens created with ``backcast token create`` or on the tokens page.
+
+    ``with_goal_list_state``: the goal list's own instance, which reads the list's state in the
+    token's query (``services.goal_list.authenticate_with_state``) and leaves it on the request
+    as ``goal_list_state``. The same class, so the OpenAPI document names one scheme.
+    """
+
+    def __init__(self, *, with_goal_list_state: bool = False) -> None:
+        super().__init__()
+        self.with_goal_list_state = with_goal_list_state
 
     @method_decorator(sensitive_variables())
     def __call__(self, request: HttpRequest) -> Any:
@@ -33,7 +44,14 @@ class TokenAuth(HttpBearer):
 
     @method_decorator(sensitive_variables("token"))  # an error report must not show the raw token
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = authenticate_token(token)
+        found: ApiToken | None
+        if self.with_goal_list_state:
+            both = authenticate_with_state(token)
+            if both is None:
+                return None
+            found, request.goal_list_state = both  # type: ignore[attr-defined]
+        else:
+            found = authenticate_token(token)
         if found is None:
             return None
         if found.scope == "read" and request.method not in SAFE_METHODS:
@@ -51,3 +69,4 @@ class ActiveSessionAuth(SessionAuth):
 
 
 AUTH = [TokenAuth(), ActiveSessionAuth()]
+GOAL_LIST_AUTH = [TokenAuth(with_goal_list_state=True), ActiveSessionAuth()]

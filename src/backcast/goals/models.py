@@ -438,11 +438,12 @@ class Comment(models.Model):
 
 
 class GoalStamp(models.Model):
-    """A counter the database adds one to whenever a row a goal's summary is computed from changes.
+    """A counter the database adds one to whenever a row a goal's summary or list entry is read from changes.
 
-    Triggers (:mod:`backcast.goals.stamps`) bump it, in the writer's transaction, on every insert,
-    update or delete of the goal, its milestones, dependencies, demands, the resources they draw on,
-    its KPIs, readings, checkpoints and check-ins, whoever writes: services, the admin,
+    Triggers (:mod:`backcast.goals.stamps`) bump it, in the writer's transaction, on every update
+    of the goal, every insert, update or delete of its milestones, dependencies, demands, the resources they draw on,
+    its KPIs, readings, checkpoints and check-ins, its contributors, and on a change of its team's
+    slug or of its owner's or a contributor's address, whoever writes: services, the admin,
     ``bulk_create``, ``QuerySet.update`` or raw SQL. No foreign key: deleting a goal deletes its
     rows after Django would have deleted the stamp, and their triggers would bump it again; an
     orphan stamp is harmless (ids are not reused) and is purged after each ``migrate``.

@@ -1,8 +1,10 @@
 """Database triggers that bump a goal's :class:`~backcast.goals.models.GoalStamp` on every write.
 
 The dashboard reads each goal's stored summary (``services.portfolio``) and trusts it while the
-goal's stamp has not moved. So the stamp must move on *every* write to the rows the summary is
-computed from, whoever makes it: the services, the admin, ``bulk_create`` (which sends no Django
+goal's stamp has not moved, and the API's goal list serves a page again while the stamps of the
+goals it lists have not moved (``services.goal_list``). So the stamp must move on *every* write
+to the rows the summary is computed from or the list shows of the goal (its contributors, its
+team's slug, its owner's and contributors' addresses), whoever makes it: the services, the admin, ``bulk_create`` (which sends no Django
 signal; readings are recorded that way), ``QuerySet.update``, a raw SQL import. Only the database
 sees them all. Reading the rows back on each request to digest them would be exact too, but with
 1,000 goals and 200,000 readings those queries alone take about 100 ms on PostgreSQL.
@@ -70,15 +72,43 @@ class Watch:
     keys: tuple[str, ...]
     goals: str
     events: tuple[str, ...] = EVENTS
+    columns: tuple[str, ...] = ()  # if set, an update bumps only when it sets one of these
+
+    def timing(self, event: str) -> str:
+        """The trigger's ``AFTER ...`` clause for ``event`` (``UPDATE OF`` its columns if any)."""
+        if event == "update" and self.columns:
+            return f"AFTER UPDATE OF {', '.join(self.columns)} ON {self.table}"
+        return f"AFTER {event.upper()} ON {self.table}"
 
 
 def watches() -> list[Watch]:
     kpi, milestone, demand = KPI._meta.db_table, Milestone._meta.db_table, Demand._meta.db_table
+    goal, contributors = Goal._meta.db_table, Goal.contributors.through._meta.db_table
+    # The models of a goal's team and owner, through its fields: this app imports no other's models.
+    team, user = (Goal._meta.get_field(name).related_model._meta.db_table for name in ("team", "owner"))  # type: ignore[union-attr]
     itself = "SELECT {key} AS goal_id"
     of_kpi = f"SELECT goal_id FROM {kpi} WHERE id = {{key}}"  # noqa: S608
     of_milestone = f"SELECT goal_id FROM {milestone} WHERE id = {{key}}"  # noqa: S608
     return [
-        Watch(Goal._meta.db_table, ("id",), itself, ("update",)),
+        Watch(goal, ("id",), itself, ("update",)),
+        # What the goal list shows of a goal besides its own row (services.goal_list): its
+        # contributors, its team's slug and the addresses of its owner and contributors.
+        Watch(contributors, ("goal_id",), itself),
+        Watch(
+            team,
+            ("id",),
+            f"SELECT id AS goal_id FROM {goal} WHERE team_id = {{key}} ORDER BY 1",  # noqa: S608
+            ("update",),
+            ("slug",),
+        ),
+        Watch(
+            user,
+            ("id",),
+            f"SELECT id AS goal_id FROM {goal} WHERE owner_id = {{key}}"  # noqa: S608
+            f" UNION SELECT goal_id FROM {contributors} WHERE user_id = {{key}} ORDER BY 1",
+            ("update",),
+            ("email",),
+        ),
         Watch(milestone, ("goal_id",), itself),
         Watch(KPI._meta.db_table, ("goal_id",), itself),
         Watch(CheckIn._meta.db_table, ("goal_id",), itself),
@@ -130,8 +160,7 @@ def postgres_sql(w: Watch) -> list[str]:
         + "\n".join(body)
         + "\n$$",
         *(
-            f"CREATE TRIGGER {function}_{event} AFTER {event.upper()} ON {w.table}"
-            f" FOR EACH ROW EXECUTE FUNCTION {function}()"
+            f"CREATE TRIGGER {function}_{event} {w.timing(event)} FOR EACH ROW EXECUTE FUNCTION {function}()"
             for event in w.events
         ),
     ]
@@ -165,8 +194,7 @@ def sqlite_sql(w: Watch) -> list[str]:
             for key in w.keys
         )
         sql.append(
-            f"CREATE TRIGGER {PREFIX}{w.table}_{event} AFTER {event.upper()} ON {w.table}"
-            f" FOR EACH ROW BEGIN {bumps} END"
+            f"CREATE TRIGGER {PREFIX}{w.table}_{event} {w.timing(event)} FOR EACH ROW BEGIN {bumps} END"
         )
     return sql
 

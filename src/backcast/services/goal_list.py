@@ -8,24 +8,38 @@ unless a goal changed since its summary was stored, and then only that goal. An 
 goal without KPIs) progresses as the goals that serve it, rolled up exactly as the dashboard
 rolls them up (:func:`backcast.services.dashboard.rolled_up`), so the list, the dashboard and
 a goal's own answer agree.
+
+Most polls find the list as it was, so the API serves a page it rendered before again while the
+list's state (:func:`list_state`) is unchanged: one small query, answered from each goal's stamp
+(:mod:`backcast.goals.stamps`), which the database moves on every write to what a listed goal
+shows.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
+from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.views.decorators.debug import sensitive_variables
 
-from backcast.accounts.models import User
-from backcast.goals.models import Goal
-from backcast.organizations.models import Team
+from backcast.accounts.models import ApiToken, User
+from backcast.database import hot_cursor
+from backcast.goals.models import Goal, GoalStamp
+from backcast.organizations.models import Membership, Organization, Team
+from backcast.organizations.tenancy import Action, roles_allowed, user_pk
 from backcast.services.clock import zone_today
 from backcast.services.dashboard import rolled_up
 from backcast.services.portfolio import CHECKS, is_fresh, refresh, summaries
+from backcast.services.tokens import Lookup, lookup_parts
+
+if TYPE_CHECKING:
+    from backcast.organizations.tenancy import AnyUser
 
 ORDER = ["deadline", "title", "pk"]  # the model's order, made total so pages never overlap
 # The goal joined to what it has one of: its organisation, stamp and summary. The owner's address
@@ -164,3 +178,106 @@ def progress_of(rows: list[dict[str, Any]]) -> dict[int, float | None]:
         rolled, _ = rolled_up(every, children)
         result.update((pk, rolled.get(pk)) for pk in own)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationState:
+    """What the goal list of one organisation is a function of, as far as it can change.
+
+    ``goals`` and ``last`` (the highest goal id) change when a goal is created or purged;
+    ``stamps`` (the sum of the goals' stamps, each only ever growing) whenever anything a listed
+    goal shows changes, trash included; ``today`` when the organisation's day turns (progress is
+    of a day). The slug and time zone are the organisation's own row.
+    """
+
+    id: int
+    slug: str
+    timezone: str
+    goals: int
+    last: int
+    stamps: int
+    today: date
+
+
+def list_state(user: AnyUser) -> tuple[OrganizationState, ...]:
+    """The state of the goal lists ``user`` may read, one entry per organisation, in one query.
+
+    Two calls answering the same tuple mean the same goals list the same way, so a page rendered
+    for one may be served for the other (any other user with the same organisations too: the
+    list shows nothing of the reader). Read it *before* the page it labels: a write landing in
+    between then makes the page newer than its label, never older, and the next read of the
+    state, seeing that write, no longer matches it.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return ()  # as Goal.objects.restrict: nothing
+    with hot_cursor() as cursor:
+        cursor.execute(state_sql(connection.vendor), [*roles_allowed(Action.VIEW), user_pk(user)])
+        return states(cursor.fetchall())
+
+
+@sensitive_variables("raw")  # an error report must not show the raw token
+def authenticate_with_state(raw: str) -> tuple[ApiToken, tuple[OrganizationState, ...]] | None:
+    """The active token matching ``raw``, as ``services.tokens.authenticate_token`` finds it, and
+    the ``list_state`` of its user, in one query: the goal list is what integrations poll, and a
+    round trip to the database costs a served page about as much as the query itself."""
+    lookup = Lookup.of(raw)
+    if lookup is None:
+        return None
+    with hot_cursor() as cursor:
+        cursor.execute(
+            token_state_sql(connection.vendor),
+            [lookup.touch_before, *roles_allowed(Action.VIEW), lookup.digest],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    return lookup.accept(rows[0]), states(
+        [row[Lookup.WIDTH :] for row in rows if row[Lookup.WIDTH] is not None]
+    )
+
+
+# The state of an organisation's goal list (see OrganizationState), from its membership ``m``.
+# Raw SQL over the models' table names (never input): it runs on every poll of the list, and
+# the ORM's building of a query costs more than PostgreSQL's answering it.
+STATE_COLUMNS = "o.id, o.slug, o.timezone, count(g.id), coalesce(max(g.id), 0), coalesce(sum(s.stamp), 0)"
+
+
+def state_joins() -> str:
+    return (
+        f"LEFT JOIN {Organization._meta.db_table} o ON o.id = m.organization_id"
+        f" LEFT JOIN {Goal._meta.db_table} g ON g.organization_id = o.id"
+        f" LEFT JOIN {GoalStamp._meta.db_table} s ON s.goal_id = g.id"
+    )
+
+
+def viewing_roles() -> str:
+    return ", ".join(["%s"] * len(roles_allowed(Action.VIEW)))
+
+
+@functools.cache
+def state_sql(vendor: str) -> str:
+    """``list_state``'s query (for the database ``vendor``); parameters: the viewing roles, the user."""
+    return (
+        f"SELECT {STATE_COLUMNS} FROM {Membership._meta.db_table} m {state_joins()}"  # noqa: S608
+        f" WHERE m.role IN ({viewing_roles()}) AND m.user_id = %s GROUP BY o.id ORDER BY o.id"
+    )
+
+
+@functools.cache
+def token_state_sql(vendor: str) -> str:
+    """``authenticate_with_state``'s query: the token lookup's columns, then a state a row (none
+    when the user is a member nowhere: one row of nulls). Parameters: the lookup's
+    ``touch_before``, the viewing roles, the lookup's digest."""
+    columns, tables, where = lookup_parts(vendor)
+    return (
+        f"SELECT {columns}, {STATE_COLUMNS} FROM {tables}"  # noqa: S608
+        f" LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.id AND m.role IN ({viewing_roles()})"
+        f" {state_joins()} WHERE {where} GROUP BY t.id, u.id, o.id ORDER BY o.id"
+    )
+
+
+def states(rows: list[Any]) -> tuple[OrganizationState, ...]:
+    return tuple(
+        OrganizationState(pk, slug, zone, int(goals), int(last), int(stamps), zone_today(zone))
+        for pk, slug, zone, goals, last, stamps in rows
+    )

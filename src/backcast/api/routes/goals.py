@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from ninja.responses import NinjaJSONEncoder
 
+from backcast.api.auth import GOAL_LIST_AUTH
 from backcast.api.goal_schemas import (
     CheckInIn,
     CheckInOut,
@@ -18,17 +22,17 @@ from backcast.api.goal_schemas import (
     SmartLetterOut,
 )
 from backcast.api.inputs import Pagination
+from backcast.api.page_cache import GOAL_PAGES
 from backcast.api.plan_schemas import FindingOut, HealthOut, PlanOut
 from backcast.api.schemas import Created, Error
 from backcast.api.versions import IfMatch, etag, expected_version
 from backcast.goals.models import CheckIn, Goal
 from backcast.organizations.tenancy import Action, TenantQuerySet, get_for
-from backcast.services import assessment
+from backcast.services import assessment, goal_list
 from backcast.services import checkins as checkin_services
 from backcast.services import goals as goal_services
 from backcast.services import plans as plan_services
 from backcast.services.clock import org_today
-from backcast.services.goal_list import GoalListing
 from backcast.services.progress import goal_progress
 
 router = Router(tags=["goals"])
@@ -87,16 +91,48 @@ def checkin_out(c: CheckIn) -> CheckInOut:
     )
 
 
-@router.get("/goals", response=list[GoalOut], summary="Goals you can see")
-@paginate(Pagination)
-def list_goals(request: HttpRequest, organization: str | None = None, team: str | None = None) -> Any:
-    """Only the page asked for is read, with progress from the stored summaries (see GoalListing)."""
-    goals = Goal.objects.restrict(request.user)
-    if organization:
-        goals = goals.filter(organization__slug=organization)
-    if team:
-        goals = goals.filter(team__slug=team)
-    return GoalListing(goals)
+class PagedGoalOut(Schema):
+    items: list[GoalOut]
+    count: int
+
+
+class GoalListQuery(Pagination.Input):
+    organization: str | None = Field(None, description="Only this organisation's goals (its slug)")
+    team: str | None = Field(None, description="Only this team's goals (its slug)")
+
+
+@router.get(
+    "/goals",
+    response={200: PagedGoalOut, 304: None},
+    auth=GOAL_LIST_AUTH,
+    summary="Goals you can see",
+    description=(
+        "A page of goals in deadline order, with their progress. Answered with a weak `ETag`: "
+        "send it back in `If-None-Match` and, while none of the listed goals changed, the "
+        "answer is 304 with no body."
+    ),
+)
+def list_goals(request: HttpRequest, query: Query[GoalListQuery]) -> HttpResponse:
+    """The page as rendered before while the list's state is unchanged (``api.page_cache``).
+
+    Otherwise only the page asked for is read, with progress from the stored summaries (see
+    ``GoalListing``), and rendered once for every poll until the next change.
+    """
+    listed = getattr(request, "goal_list_state", None)  # read with the token
+    if listed is None:
+        listed = goal_list.list_state(request.user)  # a session
+
+    def render() -> bytes:
+        goals = Goal.objects.restrict(request.user)
+        if query.organization:
+            goals = goals.filter(organization__slug=query.organization)
+        if query.team:
+            goals = goals.filter(team__slug=query.team)
+        listing = goal_list.GoalListing(goals)
+        items = [asdict(g) for g in listing[query.offset : query.offset + query.limit]]
+        return json.dumps({"items": items, "count": len(listing)}, cls=NinjaJSONEncoder).encode()
+
+    return GOAL_PAGES.respond(request, (listed, query), render)
 
 
 @router.post("/goals", response={201: Created, **ERRORS}, summary="Create a goal (owners and admins)")
