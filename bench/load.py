@@ -23,7 +23,9 @@ process of its own, so nothing else imports locust and its gevent patching):
    close listing goals comes to the most this stack serves (target 0.5). Between them,
    ``GET /api/v1/me``: a bearer token checked and one query, the least any route of an
    integration costs. Each runs ``--compare-duration`` seconds, in two halves in the order list,
-   me, health, health, me, list.
+   me, health, health, me, list, after ``--warm-up`` seconds of each that are not counted (every
+   server thread opens its database connection and prepares its queries, every process renders
+   the page once, and PostgreSQL settles after the mix's writes): the steady state.
 
 It prints each request type's count, failures, median, 95th percentile and requests a second,
 the server's CPU time a request in the comparison, and how the machine's CPU was shared: the load
@@ -321,6 +323,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--compare-users", type=int, default=8, help="clients of the comparison")
     parser.add_argument("--compare-duration", type=int, default=20, help="seconds of each route alone")
+    parser.add_argument("--warm-up", type=int, default=3, help="seconds of each route before, not counted")
     parser.add_argument("--goals", type=int, default=200)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep", action="store_true", help="keep the database and the folder of logs")
@@ -385,10 +388,23 @@ def main() -> None:
         half = max(1, args.compare_duration // 2)
         print(
             f"\n2. each route alone, {args.compare_users} clients, no wait: {half} s at a time in the order"
-            f" list, me, health, health, me, list (so a change in the machine's other load evens out)"
+            f" list, me, health, health, me, list (so a change in the machine's other load evens out),"
+            f" after {args.warm_up} s of each not counted"
         )
         runs: dict[str, list[Run]] = {"list": [], "me": [], "health": []}
         callers = {"list": "GoalListCaller", "me": "MeCaller", "health": "HealthCaller"}
+        for label, caller in callers.items():  # the warm-up, not counted
+            warm = run_locust(
+                [caller],
+                args.compare_users,
+                args.compare_users,
+                args.warm_up,
+                host,
+                folder / f"warm-{label}",
+                process,
+            )
+            report_failures(warm)
+            failed += warm.failed
         for label in ("list", "me", "health", "health", "me", "list"):
             prefix = folder / f"{label}{len(runs[label])}"
             run = run_locust(

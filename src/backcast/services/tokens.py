@@ -140,16 +140,27 @@ def built(model: type[M], values: dict[str, Any]) -> M:
     """An instance of ``model`` from some of its columns, as the ORM reads a row (``from_db``, with
     the backend's converters, e.g. SQLite's naive datetimes made aware); the others are deferred."""
     names, row = [], []
-    for model_field in model._meta.concrete_fields:  # from_db takes them in this order
-        if model_field.attname in values:
+    for name, column, converters in readers(model, connection.vendor, frozenset(values)):
+        value = values[name]
+        for convert in converters:
+            value = convert(value, column, connection)
+        names.append(name)
+        row.append(value)
+    return model.from_db(connection.alias, names, row)
+
+
+@functools.cache
+def readers(model: type[Model], vendor: str, names: frozenset[str]) -> list[tuple[str, Any, list[Any]]]:
+    """How ``built`` reads the columns ``names`` of ``model``: each name in the model's order (as
+    ``from_db`` takes them), its column expression and the converters the ORM would apply
+    (worked out once: they depend only on the fields and the database's kind)."""
+    found = []
+    for model_field in model._meta.concrete_fields:
+        if model_field.attname in names:
             column = model_field.get_col(model._meta.db_table)
-            value = values[model_field.attname]
             converters = [
                 *connection.ops.get_db_converters(column),
                 *model_field.get_db_converters(connection),  # type: ignore[attr-defined]
             ]
-            for convert in converters:
-                value = convert(value, column, connection)
-            names.append(model_field.attname)
-            row.append(value)
-    return model.from_db(connection.alias, names, row)
+            found.append((model_field.attname, column, converters))
+    return found
