@@ -22,10 +22,12 @@ process of its own, so nothing else imports locust and its gevent patching):
    kept-alive connections, locust's lighter client), and the ratio of their throughputs: how
    close listing goals comes to the most this stack serves (target 0.5). Between them,
    ``GET /api/v1/me``: a bearer token checked and one query, the least any route of an
-   integration costs. Each runs ``--compare-duration`` seconds, in two halves in the order list,
-   me, health, health, me, list, after ``--warm-up`` seconds of each that are not counted (every
+   integration costs. Each runs ``--compare-duration`` seconds in all, in short runs in the order
+   list, me, health, health, me, list, ``--cycles`` times over (the machine's other load comes
+   and goes), after a ``VACUUM ANALYZE`` (what autovacuum would do after the mix's writes, in
+   the middle of the comparison) and ``--warm-up`` seconds of each that are not counted (every
    server thread opens its database connection and prepares its queries, every process renders
-   the page once, and PostgreSQL settles after the mix's writes): the steady state.
+   the page once): the steady state.
 
 It prints each request type's count, failures, median, 95th percentile and requests a second,
 the server's CPU time a request in the comparison, and how the machine's CPU was shared: the load
@@ -322,7 +324,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--compare-users", type=int, default=8, help="clients of the comparison")
-    parser.add_argument("--compare-duration", type=int, default=20, help="seconds of each route alone")
+    parser.add_argument("--compare-duration", type=int, default=30, help="seconds of each route alone")
+    parser.add_argument("--cycles", type=int, default=3, help="times over the order of the comparison")
     parser.add_argument("--warm-up", type=int, default=3, help="seconds of each route before, not counted")
     parser.add_argument("--goals", type=int, default=200)
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -385,11 +388,16 @@ def main() -> None:
         report_failures(mix)
         failed += mix.failed
 
-        half = max(1, args.compare_duration // 2)
+        # The mix's writes wake autovacuum; vacuumed now, as after the seeding, it does not land
+        # in the middle of the comparison (it took the first runs down to a third).
+        with psycopg.connect(args.database_url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+        order = ("list", "me", "health", "health", "me", "list") * args.cycles
+        piece = max(1, args.compare_duration * 3 // len(order))
         print(
-            f"\n2. each route alone, {args.compare_users} clients, no wait: {half} s at a time in the order"
-            f" list, me, health, health, me, list (so a change in the machine's other load evens out),"
-            f" after {args.warm_up} s of each not counted"
+            f"\n2. each route alone, {args.compare_users} clients, no wait: {piece} s at a time in the order"
+            f" list, me, health, health, me, list, {args.cycles} times over (so a change in the machine's"
+            f" other load evens out), after {args.warm_up} s of each not counted"
         )
         runs: dict[str, list[Run]] = {"list": [], "me": [], "health": []}
         callers = {"list": "GoalListCaller", "me": "MeCaller", "health": "HealthCaller"}
@@ -405,21 +413,23 @@ def main() -> None:
             )
             report_failures(warm)
             failed += warm.failed
-        for label in ("list", "me", "health", "health", "me", "list"):
+        for label in order:
             prefix = folder / f"{label}{len(runs[label])}"
             run = run_locust(
-                [callers[label]], args.compare_users, args.compare_users, half, host, prefix, process
+                [callers[label]], args.compare_users, args.compare_users, piece, host, prefix, process
             )
             runs[label].append(run)
             report_failures(run)
             failed += run.failed
-        table(
-            [
-                {**r.rows[0], "Name": f"{r.rows[0]['Name']}, run {n + 1}"}
-                for done in runs.values()
-                for n, r in enumerate(done)
-            ]
-        )
+        for done in runs.values():
+            rates = ", ".join(f"{float(r.total['Requests/s']):,.0f}" for r in done)
+            wall = sum(r.wall for r in done)
+            print(
+                f"  {done[0].rows[0]['Name']}: {rates} req/s in its {len(done)} runs; cores busy:"
+                f" server {sum(r.server for r in done) / wall:.2f}, load generator"
+                f" {sum(r.locust for r in done) / wall:.2f}, PostgreSQL and the rest"
+                f" {sum(max(0.0, r.machine - r.server - r.locust) for r in done) / wall:.2f}"
+            )
         rate, cpu = {}, {}
         for label, done in runs.items():
             requests = sum(r.requests for r in done)
