@@ -323,7 +323,9 @@ def main() -> None:
     parser.add_argument("--wait", type=float, nargs=2, default=[0.5, 1.5], metavar=("MIN", "MAX"))
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
-    parser.add_argument("--compare-users", type=int, default=8, help="clients of the comparison")
+    # Enough kept-alive connections that each of the gunicorn processes gets its share: with 8,
+    # chance often put most on one process, and the run measured one core instead of the server.
+    parser.add_argument("--compare-users", type=int, default=24, help="clients of the comparison")
     parser.add_argument("--compare-duration", type=int, default=30, help="seconds of each route alone")
     parser.add_argument("--cycles", type=int, default=3, help="times over the order of the comparison")
     parser.add_argument("--warm-up", type=int, default=3, help="seconds of each route before, not counted")

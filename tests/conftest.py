@@ -42,6 +42,20 @@ def _fresh_page_cache(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _organization_stamps_at_once(request: pytest.FixtureRequest) -> None:
+    """On PostgreSQL, organisations' stamps move at commit; a test's transaction never commits,
+    so there they move at the end of each statement instead (``tests/services/test_stamps_commit.py``
+    holds the commit-time behaviour with real transactions)."""
+    if "db" in request.keywords and "transactional_db" not in request.fixturenames:
+        request.getfixturevalue("db")
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
     """Argon2 is deliberately slow; tests that do not examine hashing use a fast hasher."""
     if "db" not in request.keywords or "argon2" in request.keywords:

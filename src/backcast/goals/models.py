@@ -438,15 +438,17 @@ class Comment(models.Model):
 
 
 class GoalStamp(models.Model):
-    """A counter the database adds one to whenever a row a goal's summary or list entry is read from changes.
+    """A counter the database adds one to whenever a row a goal's summary or list entry is read
+    from changes.
 
     Triggers (:mod:`backcast.goals.stamps`) bump it, in the writer's transaction, on every update
-    of the goal, every insert, update or delete of its milestones, dependencies, demands, the resources they draw on,
-    its KPIs, readings, checkpoints and check-ins, its contributors, and on a change of its team's
-    slug or of its owner's or a contributor's address, whoever writes: services, the admin,
-    ``bulk_create``, ``QuerySet.update`` or raw SQL. No foreign key: deleting a goal deletes its
-    rows after Django would have deleted the stamp, and their triggers would bump it again; an
-    orphan stamp is harmless (ids are not reused) and is purged after each ``migrate``.
+    of the goal, every insert, update or delete of its milestones, dependencies, demands, the
+    resources they draw on, its KPIs, readings, checkpoints and check-ins, its contributors, and
+    on a change of its team's slug or of its owner's or a contributor's address, whoever writes:
+    services, the admin, ``bulk_create``, ``QuerySet.update`` or raw SQL. No foreign key: deleting
+    a goal deletes its rows after Django would have deleted the stamp, and their triggers would
+    bump it again; an orphan stamp is harmless (ids are not reused) and is purged after each
+    ``migrate``.
     """
 
     goal = models.OneToOneField(
@@ -456,6 +458,26 @@ class GoalStamp(models.Model):
 
     def __str__(self) -> str:
         return f"goal {self.goal_id} stamp {self.stamp}"
+
+
+class OrganizationStamp(models.Model):
+    """A counter the database adds one to when a transaction that moved any of an organisation's
+    goal stamps, or created or deleted one of its goals, commits.
+
+    The goal list's pages are served again while it holds (``services.goal_list.list_state``),
+    so one row answers for every goal of the organisation. On PostgreSQL it is bumped at commit
+    (a deferred trigger, :mod:`backcast.goals.stamps`), so a writer holds its row only while it
+    commits, and a transaction touching several organisations bumps them in id order: writers do
+    not wait on each other for it, nor deadlock over it. No foreign key, as for goal stamps.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="stamp"
+    )
+    stamp = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"organisation {self.organization_id} stamp {self.stamp}"
 
 
 class GoalSummary(models.Model):

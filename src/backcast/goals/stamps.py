@@ -1,13 +1,13 @@
 """Database triggers that bump a goal's :class:`~backcast.goals.models.GoalStamp` on every write.
 
 The dashboard reads each goal's stored summary (``services.portfolio``) and trusts it while the
-goal's stamp has not moved, and the API's goal list serves a page again while the stamps of the
-goals it lists have not moved (``services.goal_list``). So the stamp must move on *every* write
-to the rows the summary is computed from or the list shows of the goal (its contributors, its
-team's slug, its owner's and contributors' addresses), whoever makes it: the services, the admin, ``bulk_create`` (which sends no Django
-signal; readings are recorded that way), ``QuerySet.update``, a raw SQL import. Only the database
-sees them all. Reading the rows back on each request to digest them would be exact too, but with
-1,000 goals and 200,000 readings those queries alone take about 100 ms on PostgreSQL.
+goal's stamp has not moved. So the stamp must move on *every* write to the rows the summary is
+computed from or the goal list shows of the goal (its contributors, its team's slug, its owner's
+and contributors' addresses), whoever makes it: the services, the admin, ``bulk_create`` (which
+sends no Django signal; readings are recorded that way), ``QuerySet.update``, a raw SQL import.
+Only the database sees them all. Reading the rows back on each request to digest them would be
+exact too, but with 1,000 goals and 200,000 readings those queries alone take about 100 ms on
+PostgreSQL.
 
 Both databases get row-level triggers that upsert the stamp (a goal's first change creates it
 at 1). On PostgreSQL a transaction bumps each goal once, however many rows it writes (see
@@ -15,6 +15,12 @@ at 1). On PostgreSQL a transaction bumps each goal once, however many rows it wr
 SQLite runs a trigger for every row and has no state to skip it by, so a file import turns the
 readings' trigger off for its transaction and bumps its goal once (:func:`inserts_bump_once`);
 other bulk writes there pay a trigger a row.
+
+Each bump also moves the stamp of the goal's organisation
+(:class:`~backcast.goals.models.OrganizationStamp`), as does a goal created or deleted: the API's
+goal list serves a page again while its organisations' stamps hold (``services.goal_list``). On
+PostgreSQL that bump waits for the commit (:func:`postgres_organization_sql`), so writers to one
+organisation do not queue on its row for their whole transaction, nor deadlock over it.
 
 The triggers are dropped before ``migrate`` applies migrations and created again after it
 (``pre_migrate`` and ``post_migrate``, connected in ``GoalsConfig.ready``): migrations never run
@@ -49,12 +55,17 @@ from backcast.goals.models import (
     Goal,
     GoalStamp,
     Milestone,
+    OrganizationStamp,
     Reading,
     Resource,
 )
+from backcast.organizations.models import Organization
 
 PREFIX = "backcast_stamp_"
 BUMP = "backcast_stamp"  # the PostgreSQL function that bumps one goal's stamp once a transaction
+NOTE = "backcast_note_organization"  # notes an organisation to bump at commit (PostgreSQL)
+ORGANIZATIONS = "backcast_organization_stamps"  # bumps the noted organisations' stamps
+GOAL_ROWS = "backcast_goal_rows"  # a goal created or deleted moves its organisation's stamp
 # What a transaction notes against a goal or key it has bumped by; forget() changes it.
 MARK = "'y' || coalesce(current_setting('backcast.generation', true), '')"
 EVENTS = ("insert", "update", "delete")
@@ -136,8 +147,9 @@ def postgres_sql(w: Watch) -> list[str]:
     A transaction bumps each goal once: the bump and each key it came by are noted in
     transaction-local settings (``set_config(..., true)``, undone with the transaction or
     savepoint). So an import of 100,000 readings, one INSERT each, costs one bump, not 100,000
-    updates of one row (which PostgreSQL would keep as 100,000 row versions until commit). The check is in the function, not in a WHEN clause: PostgreSQL prepares
-    a WHEN clause for every statement, which costs an import of single-row INSERTs a third more.
+    updates of one row (which PostgreSQL would keep as 100,000 row versions until commit). The
+    check is in the function, not in a WHEN clause: PostgreSQL prepares a WHEN clause for every
+    statement, which costs an import of single-row INSERTs a third more.
     :func:`forget` makes the transaction bump again, once it stored summaries.
     """
     body = ["DECLARE g bigint;", "BEGIN"]
@@ -172,12 +184,77 @@ def postgres_bump() -> str:
         f"CREATE OR REPLACE FUNCTION {BUMP}(g bigint) RETURNS void LANGUAGE plpgsql AS $$\n"  # noqa: S608
         "BEGIN\n"
         f"  IF g IS NOT NULL AND current_setting('backcast.goal_' || g, true) IS DISTINCT FROM {MARK} THEN\n"
+        f"    PERFORM {NOTE}((SELECT organization_id FROM {Goal._meta.db_table} WHERE id = g));\n"
         f"    INSERT INTO {stamp} (goal_id, stamp) VALUES (g, 1)\n"
         f"    ON CONFLICT (goal_id) DO UPDATE SET stamp = {stamp}.stamp + 1;\n"
         f"    PERFORM set_config('backcast.goal_' || g, {MARK}, true);\n"
         "  END IF;\n"
         "END\n$$"
     )
+
+
+def postgres_organization_sql() -> list[str]:
+    """The organisations' stamps on PostgreSQL, bumped when the transaction commits.
+
+    A goal's bump notes its organisation in a transaction-local list (``backcast.orgs``; undone
+    with a rolled-back savepoint like the rest). A constraint trigger on the goal stamps,
+    deferred to the commit, bumps every organisation on the list, in id order, and empties it:
+    the first such trigger of the commit does the work, the others find the list empty. A goal
+    created or deleted notes its organisation itself (a deleted goal can no longer be looked up).
+    """
+    orgs, goal, stamp = OrganizationStamp._meta.db_table, Goal._meta.db_table, GoalStamp._meta.db_table
+    listed = "current_setting('backcast.orgs', true)"
+    return [
+        f"CREATE OR REPLACE FUNCTION {NOTE}(o bigint) RETURNS void LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n"
+        f"  IF o IS NOT NULL AND current_setting('backcast.org_' || o, true) IS DISTINCT FROM {MARK} THEN\n"
+        f"    PERFORM set_config('backcast.org_' || o, {MARK}, true);\n"
+        f"    PERFORM set_config('backcast.orgs', coalesce({listed}, '') || o || ',', true);\n"
+        "  END IF;\n"
+        "END\n$$",
+        f"CREATE OR REPLACE FUNCTION {ORGANIZATIONS}() RETURNS trigger LANGUAGE plpgsql AS $$\n"  # noqa: S608
+        "DECLARE o bigint;\n"
+        "BEGIN\n"
+        f"  IF coalesce({listed}, '') = '' THEN RETURN NULL; END IF;\n"
+        f"  FOR o IN SELECT DISTINCT x::bigint FROM unnest(string_to_array(rtrim({listed}, ','), ',')) x ORDER BY 1 LOOP\n"
+        f"    INSERT INTO {orgs} (organization_id, stamp) VALUES (o, 1)\n"
+        f"    ON CONFLICT (organization_id) DO UPDATE SET stamp = {orgs}.stamp + 1;\n"
+        "  END LOOP;\n"
+        "  PERFORM set_config('backcast.orgs', '', true);\n"
+        "  RETURN NULL;\n"
+        "END\n$$",
+        f"CREATE CONSTRAINT TRIGGER {ORGANIZATIONS} AFTER INSERT OR UPDATE ON {stamp}"
+        f" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {ORGANIZATIONS}()",
+        f"CREATE OR REPLACE FUNCTION {GOAL_ROWS}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n"
+        f"  IF TG_OP = 'INSERT' THEN PERFORM {NOTE}(NEW.organization_id); PERFORM {BUMP}(NEW.id);\n"
+        f"  ELSE PERFORM {NOTE}(OLD.organization_id); PERFORM {BUMP}(OLD.id); END IF;\n"
+        "  RETURN NULL;\n"
+        "END\n$$",
+        f"CREATE TRIGGER {GOAL_ROWS} AFTER INSERT OR DELETE ON {goal} FOR EACH ROW EXECUTE FUNCTION {GOAL_ROWS}()",
+    ]
+
+
+def sqlite_organization_sql() -> list[str]:
+    """The organisations' stamps on SQLite: bumped with each goal stamp, and when a goal is created
+    or deleted (SQLite has one writer at a time, so nobody waits on the row for long)."""
+    orgs, goal, stamp = OrganizationStamp._meta.db_table, Goal._meta.db_table, GoalStamp._meta.db_table
+    bump = (
+        f"INSERT INTO {orgs} (organization_id, stamp) SELECT {{org}}, 1 WHERE {{org}} IS NOT NULL"
+        " ON CONFLICT (organization_id) DO UPDATE SET stamp = stamp + 1;"
+    )
+    of_stamp = f"(SELECT organization_id FROM {goal} WHERE id = NEW.goal_id)"  # noqa: S608
+    return [
+        *(
+            f"CREATE TRIGGER {ORGANIZATIONS}_{event} AFTER {event.upper()} ON {stamp}"
+            f" FOR EACH ROW BEGIN {bump.format(org=of_stamp)} END"
+            for event in ("insert", "update")
+        ),
+        f"CREATE TRIGGER {GOAL_ROWS}_insert AFTER INSERT ON {goal}"
+        f" FOR EACH ROW BEGIN {bump.format(org='NEW.organization_id')} END",
+        f"CREATE TRIGGER {GOAL_ROWS}_delete AFTER DELETE ON {goal}"
+        f" FOR EACH ROW BEGIN {bump.format(org='OLD.organization_id')} END",
+    ]
 
 
 def sqlite_sql(w: Watch) -> list[str]:
@@ -255,7 +332,15 @@ def drop(connection: BaseDatabaseWrapper) -> None:
     """Remove the triggers (and on PostgreSQL their functions); nothing happens where there are none."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            for function in (ORGANIZATIONS, GOAL_ROWS):
+                cursor.execute(f"DROP FUNCTION IF EXISTS {function}() CASCADE")
             cursor.execute(f"DROP FUNCTION IF EXISTS {BUMP}(bigint)")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {NOTE}(bigint)")
+        elif connection.vendor == "sqlite":
+            for trigger in ("insert", "update"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {ORGANIZATIONS}_{trigger}")
+            for trigger in ("insert", "delete"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {GOAL_ROWS}_{trigger}")
         for w in watches():
             if connection.vendor == "postgresql":
                 cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}{w.table}() CASCADE")
@@ -271,20 +356,30 @@ def install(connection: BaseDatabaseWrapper, *, bump_all: bool = True) -> None:
     Does nothing while the stamp table does not exist (before its migration, or after a
     migration back past it). Only PostgreSQL and SQLite are supported, as by the configuration.
     """
-    if GoalStamp._meta.db_table not in connection.introspection.table_names():
+    tables = connection.introspection.table_names()
+    if GoalStamp._meta.db_table not in tables or OrganizationStamp._meta.db_table not in tables:
         return
-    make = postgres_sql if connection.vendor == "postgresql" else sqlite_sql
-    stamp, goal = GoalStamp._meta.db_table, Goal._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    make = postgres_sql if postgres else sqlite_sql
+    stamp, goal, orgs = GoalStamp._meta.db_table, Goal._meta.db_table, OrganizationStamp._meta.db_table
+    organization = Organization._meta.db_table
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         drop(connection)
-        if connection.vendor == "postgresql":
+        if postgres:
             cursor.execute(postgres_bump())
+        for statement in postgres_organization_sql() if postgres else sqlite_organization_sql():
+            cursor.execute(statement)
         for w in watches():
             for statement in make(w):
                 cursor.execute(statement)
         cursor.execute(f"DELETE FROM {stamp} WHERE goal_id NOT IN (SELECT id FROM {goal})")  # noqa: S608
+        cursor.execute(f"DELETE FROM {orgs} WHERE organization_id NOT IN (SELECT id FROM {organization})")  # noqa: S608
         if bump_all:
             cursor.execute(f"UPDATE {stamp} SET stamp = stamp + 1")  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {orgs} (organization_id, stamp) SELECT id, 1 FROM {organization}"  # noqa: S608
+                f" WHERE true ON CONFLICT (organization_id) DO UPDATE SET stamp = {orgs}.stamp + 1"
+            )
 
 
 def before_migrate(sender: AppConfig, using: str = "default", plan: Any = None, **kwargs: Any) -> None:

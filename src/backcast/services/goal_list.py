@@ -10,9 +10,9 @@ rolls them up (:func:`backcast.services.dashboard.rolled_up`), so the list, the 
 a goal's own answer agree.
 
 Most polls find the list as it was, so the API serves a page it rendered before again while the
-list's state (:func:`list_state`) is unchanged: one small query, answered from each goal's stamp
-(:mod:`backcast.goals.stamps`), which the database moves on every write to what a listed goal
-shows.
+list's state (:func:`list_state`) is unchanged: read with the API token in one query, from the
+stamp of each organisation, which the database moves on every committed write to what a listed
+goal shows (:mod:`backcast.goals.stamps`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from backcast.accounts.models import ApiToken, User
 from backcast.database import hot_cursor
-from backcast.goals.models import Goal, GoalStamp
+from backcast.goals.models import Goal, OrganizationStamp
 from backcast.organizations.models import Membership, Organization, Team
 from backcast.organizations.tenancy import Action, roles_allowed, user_pk
 from backcast.services.clock import zone_today
@@ -184,18 +184,16 @@ def progress_of(rows: list[dict[str, Any]]) -> dict[int, float | None]:
 class OrganizationState:
     """What the goal list of one organisation is a function of, as far as it can change.
 
-    ``goals`` and ``last`` (the highest goal id) change when a goal is created or purged;
-    ``stamps`` (the sum of the goals' stamps, each only ever growing) whenever anything a listed
-    goal shows changes, trash included; ``today`` when the organisation's day turns (progress is
-    of a day). The slug and time zone are the organisation's own row.
+    ``stamp`` is the organisation's stamp, which the database moves whenever a write to what any
+    of its goals shows commits, a goal is created, trashed, restored or deleted
+    (:class:`~backcast.goals.models.OrganizationStamp`); ``today`` turns with the organisation's
+    day (progress is of a day). The slug and time zone are the organisation's own row.
     """
 
     id: int
     slug: str
     timezone: str
-    goals: int
-    last: int
-    stamps: int
+    stamp: int
     today: date
 
 
@@ -239,14 +237,13 @@ def authenticate_with_state(raw: str) -> tuple[ApiToken, tuple[OrganizationState
 # The state of an organisation's goal list (see OrganizationState), from its membership ``m``.
 # Raw SQL over the models' table names (never input): it runs on every poll of the list, and
 # the ORM's building of a query costs more than PostgreSQL's answering it.
-STATE_COLUMNS = "o.id, o.slug, o.timezone, count(g.id), coalesce(max(g.id), 0), coalesce(sum(s.stamp), 0)"
+STATE_COLUMNS = "o.id, o.slug, o.timezone, coalesce(os.stamp, 0)"
 
 
 def state_joins() -> str:
     return (
         f"LEFT JOIN {Organization._meta.db_table} o ON o.id = m.organization_id"
-        f" LEFT JOIN {Goal._meta.db_table} g ON g.organization_id = o.id"
-        f" LEFT JOIN {GoalStamp._meta.db_table} s ON s.goal_id = g.id"
+        f" LEFT JOIN {OrganizationStamp._meta.db_table} os ON os.organization_id = o.id"
     )
 
 
@@ -259,7 +256,7 @@ def state_sql(vendor: str) -> str:
     """``list_state``'s query (for the database ``vendor``); parameters: the viewing roles, the user."""
     return (
         f"SELECT {STATE_COLUMNS} FROM {Membership._meta.db_table} m {state_joins()}"  # noqa: S608
-        f" WHERE m.role IN ({viewing_roles()}) AND m.user_id = %s GROUP BY o.id ORDER BY o.id"
+        f" WHERE m.role IN ({viewing_roles()}) AND m.user_id = %s ORDER BY o.id"
     )
 
 
@@ -272,12 +269,11 @@ def token_state_sql(vendor: str) -> str:
     return (
         f"SELECT {columns}, {STATE_COLUMNS} FROM {tables}"  # noqa: S608
         f" LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.id AND m.role IN ({viewing_roles()})"
-        f" {state_joins()} WHERE {where} GROUP BY t.id, u.id, o.id ORDER BY o.id"
+        f" {state_joins()} WHERE {where} ORDER BY o.id"
     )
 
 
 def states(rows: list[Any]) -> tuple[OrganizationState, ...]:
     return tuple(
-        OrganizationState(pk, slug, zone, int(goals), int(last), int(stamps), zone_today(zone))
-        for pk, slug, zone, goals, last, stamps in rows
+        OrganizationState(pk, slug, zone, int(stamp), zone_today(zone)) for pk, slug, zone, stamp in rows
     )
