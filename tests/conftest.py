@@ -51,8 +51,10 @@ def _organization_stamps_at_once(request: pytest.FixtureRequest) -> None:
         from django.db import connection
 
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            from backcast.goals.stamps import ORGANIZATIONS
+
+            with connection.cursor() as cursor:  # that trigger only: foreign keys stay deferred
+                cursor.execute(f"SET CONSTRAINTS {ORGANIZATIONS} IMMEDIATE")
 
 
 @pytest.fixture(autouse=True)
