@@ -3,7 +3,8 @@
 Each change below is made the way the database sees it, by a plain ``QuerySet.update`` or a
 row written outside the services where that is possible, so the test holds for the admin, an
 import or raw SQL too. After each, the page served must be the page a fresh render gives, with a
-new entity tag; before it, the same page again, for the same tag, costing one query.
+new entity tag; before it, the same page again, for the same tag, costing no query beyond the
+token's.
 """
 
 from __future__ import annotations

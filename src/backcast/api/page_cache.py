@@ -3,9 +3,10 @@
 Integrations poll lists, and most polls find them as they were. A route that can name the state
 its answer is a function of (for the goal list, :func:`backcast.services.goal_list.list_state`
 and the query) labels the rendered page with a digest of that state: the page's entity tag. The
-next request reads the state again, one query, and when its digest is one already rendered, the
-stored bytes are the answer, with no page read, no progress computed and nothing serialised; a
-client that sends the tag back in ``If-None-Match`` gets 304 with no body at all.
+next request reads the state again (the goal list's, in the API token's own query), and when its
+digest is one already rendered, the stored bytes are the answer, with no page read, no progress
+computed and nothing serialised; a client that sends the tag back in ``If-None-Match`` gets 304
+with no body at all.
 
 Each app process keeps its own pages, least recently used first out, within a byte budget. A
 stale page cannot be served: a changed state is a different digest. A page rendered by a newer

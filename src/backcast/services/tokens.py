@@ -82,10 +82,10 @@ def authenticate_token(raw: str) -> ApiToken | None:
 class Lookup:
     """A token looked up by its digest, in SQL another query may join (``services.goal_list``).
 
-    ``COLUMNS`` (select list), ``FROM`` and ``WHERE`` take the parameters ``touch_before`` (in
-    the select list) and ``digest`` (in the where clause); :meth:`accept` reads the first
-    ``WIDTH`` values of a row into the token and its user, as the ORM builds rows (``from_db``,
-    the backend's converters), the user's other fields left to load when first read.
+    The query's parts (:func:`lookup_parts`) take the parameters ``touch_before`` (in the select
+    list) and ``digest`` (in the where clause); :meth:`accept` reads the first ``WIDTH`` values
+    of a row into the token and its user, as the ORM builds rows (``from_db``, the backend's
+    converters), the user's other fields left to load when first read.
     """
 
     digest: str = field(repr=False)
