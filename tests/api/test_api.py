@@ -159,6 +159,8 @@ def fill(schema: dict[str, Any], components: dict[str, Any]) -> Any:
         return []
     if kind in {"integer", "number"}:
         return 1
+    if kind == "boolean":
+        return False
     if kind == "string" and schema.get("format") == "date":
         return "2030-01-01"
     return "admin" if kind == "string" else None
@@ -211,6 +213,11 @@ def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
 
     baseline = accept_plan(alice, goal.pk, "first plan")
     scenario = create_scenario(alice, goal.pk, {"name": "As is"})
+    from backcast.services.webhooks import create_webhook
+
+    webhook, _ = create_webhook(
+        alice, acme.slug, {"name": "Ops channel", "url": "https://hooks.example.com/x", "events": ["digest"]}
+    )
     return {
         "slug": acme.slug,
         "goal_id": str(goal.pk),
@@ -222,6 +229,7 @@ def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
         "resource_id": str(Resource.objects.create(organization=acme, name="analysts", capacity=2).pk),
         "baseline_id": str(baseline.pk),
         "scenario_id": str(scenario.pk),
+        "webhook_id": str(webhook.pk),
     }
 
 
@@ -252,7 +260,9 @@ def test_every_route_hides_alice_from_charlie_and_anonymous(
     assert not Team.objects.exists()
     assert Goal.objects.get().version == before
     assert Resource.objects.get().capacity == 2
-    assert Resource.objects.get().capacity == 2
+    from backcast.notifications.models import Webhook
+
+    assert Webhook.objects.get().active  # neither switched off nor deleted
 
 
 def test_openapi_schema_and_docs_are_served(db: None) -> None:

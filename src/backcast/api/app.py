@@ -11,7 +11,17 @@ from ninja import Schema
 from backcast.api.auth import AUTH
 from backcast.api.documented import DocumentedAPI
 from backcast.api.routes import activity as activity_routes
-from backcast.api.routes import comments, goals, health, kpis, milestones, organizations, people, replanning
+from backcast.api.routes import (
+    comments,
+    goals,
+    health,
+    kpis,
+    milestones,
+    organizations,
+    people,
+    replanning,
+    webhooks,
+)
 from backcast.api.routes import notifications as notification_routes
 from backcast.api.versions import etag
 from backcast.goals.models import KPI, Goal, Milestone
@@ -45,6 +55,7 @@ api.add_router("/", comments.router)
 api.add_router("/", notification_routes.router)
 api.add_router("/", replanning.router)
 api.add_router("/", activity_routes.router)
+api.add_router("/", webhooks.router)
 
 
 @api.exception_handler(Http404)

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Prefetch, QuerySet
 from django.views.decorators.debug import sensitive_variables
 
 from backcast.notifications.models import Attempt, Delivery, Kind, Webhook
@@ -211,17 +212,29 @@ def delete_webhook(actor: AnyUser, webhook_id: int) -> None:
     get_for(Webhook.objects.all(), actor, Action.ADMINISTER, pk=webhook_id).delete()
 
 
+def webhooks_of(actor: AnyUser, slug: str) -> QuerySet[Webhook]:
+    """An organisation's webhooks, by name (admins)."""
+    org = get_for(Organization.objects.all(), actor, Action.ADMINISTER, slug=slug)
+    return Webhook.objects.filter(organization=org).select_related("created_by").order_by("name", "pk")
+
+
+def deliveries_of(actor: AnyUser, slug: str) -> QuerySet[Delivery]:
+    """An organisation's deliveries, newest first, each with its attempts in order (admins)."""
+    return deliveries(get_for(Organization.objects.all(), actor, Action.ADMINISTER, slug=slug))
+
+
+def deliveries(org: Organization) -> QuerySet[Delivery]:
+    return (
+        Delivery.objects.filter(notification__organization=org)
+        .select_related("notification__recipient", "webhook")
+        .prefetch_related(Prefetch("attempt_log", queryset=Attempt.objects.order_by("at", "pk")))
+        .order_by("-created_at", "-pk")
+    )
+
+
 def delivery_log(
     actor: AnyUser, slug: str, limit: int = 100
 ) -> tuple[Organization, list[tuple[Delivery, list[Attempt]]]]:
     """An organisation's latest deliveries with their attempts (admins), newest first."""
     org = get_for(Organization.objects.all(), actor, Action.ADMINISTER, slug=slug)
-    rows = list(
-        Delivery.objects.filter(notification__organization=org)
-        .select_related("notification__recipient", "webhook")
-        .order_by("-created_at", "-pk")[:limit]
-    )
-    attempts: dict[int, list[Attempt]] = {}
-    for a in Attempt.objects.filter(delivery__in=rows).order_by("at", "pk"):
-        attempts.setdefault(a.delivery_id, []).append(a)
-    return org, [(d, attempts.get(d.pk, [])) for d in rows]
+    return org, [(d, list(d.attempt_log.all())) for d in deliveries(org)[:limit]]
