@@ -38,6 +38,26 @@ def test_template_goal_fits_its_deadline(acme: Organization, alice: User) -> Non
     )
 
 
+def test_template_milestones_carry_their_links_in_the_trail(acme: Organization, alice: User) -> None:
+    from backcast.activity.models import Event
+    from backcast.services.activity import links_of
+
+    goal = create_goal_from_template(
+        alice, acme.slug, "supply-chain", deadline=date(2027, 6, 30), today=TODAY
+    )
+    linked = 0
+    for milestone in goal.milestones.all():
+        recorded: dict[str, Any] = {}
+        for event in Event.objects.filter(object_type="milestone", object_id=milestone.pk).order_by(
+            "at", "pk"
+        ):
+            recorded.update({name: now for name, _, now in event.change_list()})
+        for what in ("after", "demand"):
+            assert recorded.get(what, []) == links_of(milestone, what), (milestone.title, what)
+            linked += bool(recorded.get(what))
+    assert linked > 8  # every dependency's successor and every milestone with demand said so
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [({"key": "bakery"}, "template"), ({"deadline": date(2026, 12, 1)}, "deadline")],

@@ -11,6 +11,7 @@ from backcast.goals.models import KPI, Demand, Dependency, Goal, Milestone, Reso
 from backcast.organizations.models import Organization
 from backcast.organizations.tenancy import Action, get_for, user_pk
 from backcast.planning.templates import TEMPLATES, fit_durations
+from backcast.services.activity import recorded_as_change
 from backcast.services.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -68,9 +69,14 @@ def create_goal_from_template(
     rows: dict[str, Milestone] = {}
     for m in template.milestones:
         rows[m.id] = Milestone.objects.create(goal=goal, title=m.title, duration=durations[m.id])
-        Dependency.objects.bulk_create(Dependency(predecessor=rows[p], successor=rows[m.id]) for p in m.after)
-        Demand.objects.bulk_create(
-            Demand(milestone=rows[m.id], resource=resources[r], units=min(u, resources[r].capacity))
-            for r, u in m.demand.items()
-        )
+        # The links and demand are the milestone's own, in its trail, as add_milestone records them.
+        with recorded_as_change(rows[m.id], "after"):
+            Dependency.objects.bulk_create(
+                Dependency(predecessor=rows[p], successor=rows[m.id]) for p in m.after
+            )
+        with recorded_as_change(rows[m.id], "demand"):
+            Demand.objects.bulk_create(
+                Demand(milestone=rows[m.id], resource=resources[r], units=min(u, resources[r].capacity))
+                for r, u in m.demand.items()
+            )
     return goal
