@@ -8,6 +8,7 @@ from ninja import Schema
 from pydantic import Field, StrictBool
 
 from backcast.api.inputs import Input
+from backcast.notifications.models import Attempt, Delivery, Webhook
 
 
 class WebhookIn(Input):
@@ -35,6 +36,14 @@ class WebhookOut(Schema):
     created_at: datetime
     created_by: str | None
 
+    @staticmethod
+    def resolve_url(obj: Webhook) -> str:
+        return obj.masked_url
+
+    @staticmethod
+    def resolve_created_by(obj: Webhook) -> str | None:
+        return obj.created_by.email if obj.created_by is not None else None
+
 
 class WebhookPatch(Input):
     active: StrictBool = Field(description="Off, it receives nothing and its pending deliveries fail")
@@ -60,3 +69,24 @@ class DeliveryOut(Schema):
     next_attempt_at: datetime
     sent_at: datetime | None
     created_at: datetime
+
+    @staticmethod
+    def resolve_kind(obj: Delivery) -> str:
+        return obj.notification.kind
+
+    @staticmethod
+    def resolve_subject(obj: Delivery) -> str:
+        return obj.notification.subject
+
+    @staticmethod
+    def resolve_recipient(obj: Delivery) -> str | None:
+        person = obj.notification.recipient
+        return person.email if person is not None and obj.channel == Delivery.Channel.EMAIL else None
+
+    @staticmethod
+    def resolve_webhook(obj: Delivery) -> int | None:
+        return obj.webhook_id
+
+    @staticmethod
+    def resolve_attempts(obj: Delivery) -> list[Attempt]:
+        return list(obj.attempt_log.all())  # prefetched in order (services.webhooks.deliveries)
