@@ -9,6 +9,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from backcast.text import validate_one_line
+
 
 class UserManager(BaseUserManager["User"]):
     """Creates users keyed by e-mail address, normalised so that one address is one person."""
@@ -37,7 +39,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """
 
     email = models.EmailField("e-mail address", unique=True)
-    name = models.CharField(max_length=150, blank=True)
+    name = models.CharField(max_length=150, blank=True, validators=[validate_one_line])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -86,7 +88,7 @@ class ApiToken(models.Model):
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_one_line])
     prefix = models.CharField(max_length=16, unique=True)
     digest = models.CharField(max_length=64, unique=True)
     scope = models.CharField(max_length=5, choices=TokenScope.choices, default=TokenScope.WRITE)

@@ -15,6 +15,7 @@ from django.utils.timezone import now
 
 from backcast.organizations.models import Organization, Team
 from backcast.organizations.tenancy import Action, TenantQuerySet
+from backcast.text import validate_one_line
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -137,7 +138,7 @@ class Goal(Trashable):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
     )
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.GOAL)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_one_line])
     description = models.TextField(blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_goals"
@@ -184,8 +185,8 @@ class KPI(models.Model):
         API = "api", "API push"
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="kpis")
-    name = models.CharField(max_length=120)
-    unit = models.CharField(max_length=30)
+    name = models.CharField(max_length=120, validators=[validate_one_line])
+    unit = models.CharField(max_length=30, validators=[validate_one_line])
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.INCREASE)
     baseline = models.FloatField(null=True, blank=True)
     baseline_date = models.DateField(null=True, blank=True)
@@ -279,7 +280,7 @@ class Milestone(Trashable):
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_one_line])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="milestones"
     )
@@ -342,7 +343,7 @@ class Resource(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="resources")
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="resources")
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_one_line])
     capacity = models.PositiveIntegerField(default=1)
 
     objects: ClassVar[TenantQuerySet[Resource]] = TenantQuerySet.as_manager()  # type: ignore[assignment]

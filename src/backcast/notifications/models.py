@@ -21,6 +21,7 @@ from django.utils.timezone import now
 
 from backcast.organizations.models import Organization
 from backcast.organizations.tenancy import TenantQuerySet
+from backcast.text import validate_one_line
 
 
 class Kind(models.TextChoices):
@@ -71,7 +72,7 @@ class Webhook(models.Model):
         GENERIC = "generic", "Any receiver (Backcast's JSON)"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhooks")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_one_line])
     tool = models.CharField(max_length=10, choices=Tool.choices, default=Tool.GENERIC)
     url = models.URLField(max_length=1000)
     secret = models.CharField(max_length=128)

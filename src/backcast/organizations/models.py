@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.timezone import now
 
 from backcast.organizations.tenancy import Role, TenantQuerySet
+from backcast.text import validate_one_line
 
 
 def validate_timezone(value: str) -> None:
@@ -24,7 +25,7 @@ class Organization(models.Model):
 
     tenant_path = "id"
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_one_line])
     slug = models.SlugField(max_length=60, unique=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     created_at = models.DateTimeField(default=now)
@@ -66,7 +67,7 @@ class Team(models.Model):
     tenant_path = "organization"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_one_line])
     slug = models.SlugField(max_length=60)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
     created_at = models.DateTimeField(default=now)

@@ -16,6 +16,7 @@ from django.utils.timezone import now
 
 from backcast.goals.models import Goal
 from backcast.organizations.tenancy import TenantQuerySet
+from backcast.text import validate_one_line
 
 
 class Baseline(models.Model):
@@ -71,7 +72,7 @@ class Scenario(models.Model):
     trash_path = "goal"
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="scenarios")
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_one_line])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
