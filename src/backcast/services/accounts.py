@@ -9,7 +9,7 @@ from django.db import transaction
 
 from backcast.accounts.models import User
 from backcast.organizations.models import Membership
-from backcast.services.errors import InvalidInput
+from backcast.services.errors import InvalidInput, check_one_line
 from backcast.services.organizations import check_role, find_or_create_organization, set_membership
 
 
@@ -28,6 +28,7 @@ def create_user(
     except ValidationError:
         raise InvalidInput(f"{email!r} is not a valid e-mail address", "email") from None
     check_role(role)
+    check_one_line(name, "name")
     if not org.strip():
         raise InvalidInput("an organisation name is required", "org")
     user = User.objects.filter(email=email).first() or User(email=email, name=name)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from django.core.exceptions import ValidationError
+
+from backcast.text import validate_one_line
+
 
 class InvalidInput(ValueError):
     """The request cannot be carried out as given. ``field`` names the input at fault, if one is."""
@@ -15,6 +19,19 @@ class InvalidInput(ValueError):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}" if self.field else self.message
+
+
+def check_one_line(value: str, field: str) -> str:
+    """``value`` itself, or :class:`InvalidInput` at ``field`` when it holds a control character.
+
+    The services' side of the title and name fields' validator: the API, the command line,
+    imports and templates reach the rows through the services, not through a form.
+    """
+    try:
+        validate_one_line(value)
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0], field) from None
+    return value
 
 
 class Conflict(Exception):

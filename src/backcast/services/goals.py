@@ -12,7 +12,7 @@ from backcast.accounts.models import User
 from backcast.goals.models import Cadence, Goal
 from backcast.organizations.models import Membership, Organization, Team
 from backcast.organizations.tenancy import Action, get_for, user_pk
-from backcast.services.errors import InvalidInput, check_version
+from backcast.services.errors import InvalidInput, check_one_line, check_version
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -32,12 +32,12 @@ GOAL_FIELDS = {
 
 
 def clean_title(value: Any, field: str = "title", limit: int = 200) -> str:
-    """A non-blank title of at most ``limit`` characters."""
+    """A non-blank title of at most ``limit`` characters, on one line (no control characters)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("must not be empty", field)
     if len(value.strip()) > limit:
         raise InvalidInput(f"must be at most {limit} characters", field)
-    return value.strip()
+    return check_one_line(value.strip(), field)
 
 
 def member_of(org: Organization, email_or_id: Any, field: str) -> User | None:

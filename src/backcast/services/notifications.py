@@ -33,6 +33,7 @@ from django.utils import timezone
 from backcast.notifications.models import Attempt, Delivery, Kind, Notification, Preference, Webhook
 from backcast.organizations.models import Membership, Organization
 from backcast.services import webhooks
+from backcast.text import one_line
 
 if TYPE_CHECKING:
     from backcast.accounts.models import User
@@ -175,7 +176,10 @@ def send_email(d: Delivery) -> Outcome:
         return Outcome(False, error="the recipient is no longer a member", final=True)
     text = note.body + (f"\n\n{absolute(note.link)}" if note.link else "")
     text += "\n\n--\nBackcast · change what you receive at " + absolute("/account/notifications/")
-    EmailMessage(note.subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email]).send()
+    # One line whatever the row holds: a line break in a subject fails the send (rows stored
+    # before titles were checked may carry one).
+    subject = one_line(note.subject)
+    EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email]).send()
     return Outcome(True)
 
 

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from backcast.accounts.models import User
 from backcast.organizations.models import Membership, Organization, Team
 from backcast.organizations.tenancy import Action, Role, get_for
-from backcast.services.errors import InvalidInput
+from backcast.services.errors import InvalidInput, check_one_line
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -40,6 +40,7 @@ def create_organization(name: str, *, creator: User | None = None, timezone: str
     name = name.strip()
     if not name:
         raise InvalidInput("an organisation needs a name", "name")
+    check_one_line(name, "name")
     taken = set(
         Organization.objects.filter(slug__startswith=slugify(name)[:50]).values_list("slug", flat=True)
     )
@@ -99,6 +100,7 @@ def create_team(actor: AnyUser, org_slug: str, name: str) -> Team:
         raise InvalidInput("a team needs a name", "name")
     if len(name) > Team._meta.get_field("name").max_length:  # type: ignore[operator]
         raise InvalidInput("a team name has at most 120 characters", "name")
+    check_one_line(name, "name")
     if org.teams.filter(name__iexact=name).exists():
         raise InvalidInput(f"there is already a team called {name!r}", "name")
     slug = unique_slug(name, set(org.teams.values_list("slug", flat=True)))

@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from backcast.accounts.models import ApiToken, TokenScope, User, token_digest
 from backcast.database import hot_cursor
-from backcast.services.errors import InvalidInput
+from backcast.services.errors import InvalidInput, check_one_line
 
 M = TypeVar("M", bound=Model)
 TOKEN_PREFIX = "bc"  # noqa: S105 - a public marker, not a secret
@@ -37,6 +37,7 @@ def create_token(user: User, name: str = "", scope: str = TokenScope.WRITE) -> t
     name = name.strip() or f"token {timezone.now():%Y-%m-%d %H:%M}"
     if len(name) > 100:
         raise InvalidInput("a token name has at most 100 characters", "name")
+    check_one_line(name, "name")
     raw, prefix = generate()
     token = ApiToken.objects.create(
         user=user, name=name, prefix=prefix, digest=token_digest(raw), scope=scope

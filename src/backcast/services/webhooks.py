@@ -39,7 +39,7 @@ from django.views.decorators.debug import sensitive_variables
 from backcast.notifications.models import Attempt, Delivery, Kind, Webhook
 from backcast.organizations.models import Organization
 from backcast.organizations.tenancy import Action, get_for
-from backcast.services.errors import InvalidInput
+from backcast.services.errors import InvalidInput, check_one_line
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -176,6 +176,7 @@ def create_webhook(actor: AnyUser, slug: str, data: dict[str, Any]) -> tuple[Web
     name = str(data.get("name") or "").strip()
     if not name or len(name) > 100:
         raise InvalidInput("give it a name of at most 100 characters", "name")
+    check_one_line(name, "name")
     tool = data.get("tool") or Webhook.Tool.GENERIC
     if tool not in Webhook.Tool.values:
         raise InvalidInput(f"choose one of {', '.join(Webhook.Tool.values)}", "tool")
