@@ -1,16 +1,28 @@
-"""How far a worksheet's cells reach, measured from its XML without parsing it.
+"""How far a worksheet's cells can reach, measured from its XML without parsing it.
 
 calamine allocates the grid between a sheet's first and last cell before it reads a row, so the
-grid must be measured first (see :mod:`backcast.services.workbooks`). A parser that calls back
-per element takes longer for a million rows than calamine's whole read, and so do regular
-expressions that make an object per match; this looks at a piece of the XML as a NumPy array,
-finds every ``r="B12"`` at once and reads the letters and digits after it as numbers, a few
-times faster than either.
+grid must be measured first (see :mod:`backcast.services.workbooks`). The measure must never be
+smaller than what calamine will allocate, whatever the XML says, so it follows calamine's rules
+for a cell's place, not a tidy sheet's:
 
-That fast way knows one spelling: an unprefixed cell tag and ``r="..."`` after a space. XML
-allows others (``r = 'B12'``, ``<x:c>``); a piece holding anything that could be one of them
-is measured by the slower, general regular expressions instead. Either way the measure is never
-smaller than what calamine will allocate: attributes that are not places can only enlarge it.
+- A cell (an element named ``c`` in any namespace prefix) with an ``r`` attribute sits where
+  ``r`` says; its column letters may be upper or lower case.
+- A cell without one sits one column right of the cell before it in its row, from the first
+  column; a row without ``r`` comes one after the row before it, and a row's end (even a stray
+  ``</row>``) moves the next row down by one.
+
+So the grid is at most as tall as the furthest row any ``r`` names plus, when some cell has no
+place, one row for every row start or end; and at most as wide as the furthest column any ``r``
+names plus one for every cell without a place. A tidy sheet (Excel, LibreOffice and the
+libraries write ``<c r="B12"`` for every cell) measures exactly. Text that only looks like a
+place (in a comment, say) can only make the measure bigger.
+
+A parser that calls back per element takes longer for a million rows than calamine's whole
+read, and so do regular expressions that make an object per match; the fast way looks at a
+piece of the XML as a NumPy array, finds every ``r="B12"`` at once and reads the letters and
+digits after it as numbers. It knows one spelling: unprefixed tags, capital letters and
+``r="..."`` after a space. A piece holding anything else is measured by the slower, general
+regular expressions instead.
 """
 
 from __future__ import annotations
@@ -24,57 +36,59 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 WIDTH = 12  # bytes read after r=": up to 3 letters and 8 digits of a place, and its closing quote
 
-COLUMN = re.compile(rb"r\s*=\s*[\"']([A-Z]+)[0-9]")
-ROW = re.compile(rb"r\s*=\s*[\"'][A-Z]*([0-9]+)[\"']")
-CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
+PREFIX = rb"(?:[^\s<>/!?:=\"']+:)?"  # a namespace prefix, which calamine ignores
+COLUMN = re.compile(rb"\br\s*=\s*[\"']([A-Za-z]+)[0-9]")
+ROW = re.compile(rb"\br\s*=\s*[\"'][A-Za-z]*([0-9]+)[\"']")
+CELL_TAG = re.compile(rb"<" + PREFIX + rb"c[\s/>]")
+PLACED_CELL = re.compile(rb"<" + PREFIX + rb"c\s+r\s*=\s*[\"']")
+ROW_TAG = re.compile(rb"</?" + PREFIX + rb"row[\s/>]")
+CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 
 
 @dataclass
 class Reach:
-    """The furthest row and column named so far, how many cells named a place, and how many
-    cells and rows there are (a cell or row without a place follows the one before it)."""
+    """The furthest row and column any place names, the cells with and without a place of their
+    own, and every row start and end."""
 
     row: int = 0
     column: int = 0
-    named: int = 0
     cells: int = 0
-    rows: int = 0
+    placed: int = 0
+    row_marks: int = 0
 
     def add(self, data: bytes) -> None:
         """Take in a piece of the sheet's XML that cuts no tag in two."""
         if not self.add_fast(data):
             self.add_general(data)
-        self.rows += data.count(b"<row")
 
     @property
-    def cells_spanned(self) -> int:
-        return self.height * self.width
+    def placeless(self) -> int:
+        return self.cells - self.placed
 
     @property
     def height(self) -> int:
-        return max(self.row, self.rows)
+        return self.row + (self.row_marks if self.placeless else 0)
 
     @property
     def width(self) -> int:
-        return self.column + max(self.cells - self.named, 0)
+        return self.column + self.placeless
 
     def add_general(self, data: bytes) -> None:
-        found = COLUMN.findall(data)
-        self.named += len(found)
-        self.column = max(self.column, max(map(column_index, set(found)), default=0))
+        self.column = max(self.column, max(map(column_index, set(COLUMN.findall(data))), default=0))
         self.row = max(self.row, max(map(int, set(ROW.findall(data))), default=0))
         self.cells += len(CELL_TAG.findall(data))
+        self.placed += len(PLACED_CELL.findall(data))
+        self.row_marks += len(ROW_TAG.findall(data))
 
     def add_fast(self, data: bytes) -> bool:
         """Measure ``r="..."`` places with array operations; False if one is not plainly spelled.
 
-        Not plain: an ``r`` after a space that is followed by a space, or by ``=`` and not a
-        double quote (a word "r" in a text cell looks so too, and only costs the general way), a
-        prefixed cell tag (``:c`` and a space, ``>`` or ``/``), or a place that is not capital
-        letters then digits.
+        Not plain: a prefixed tag (``:c`` or ``:row``), an ``r`` after a space that is followed by
+        a space, or by ``=`` and not a double quote (a word "r" in a text cell looks so too, and
+        only costs the general way), or a place that is not capital letters then digits.
         """
         n = len(data)
-        if n < 4 or b":c" in data:  # too short to bother, or prefixed tags
+        if n < 4 or b":c" in data or b":row" in data:  # too short to bother, or prefixed tags
             return False
         a = np.frombuffer(b"\0\0" + data + b"\0" * WIDTH, dtype=np.uint8)
         equals = np.flatnonzero(a == ord("="))  # every attribute's, a few per cell
@@ -85,33 +99,33 @@ class Reach:
         quoted = a[equals + 1] == ord('"')
         if bool((named_r & ~quoted).any()):
             return False  # r='B12' or r= "B12"
-        self.cells += data.count(b"<c")  # and a few <col> and the like: only ever more
         starts = equals[named_r] + 2
-        if not len(starts):
-            return True
-        window = sliding_window_view(a, WIDTH)[starts].astype(np.int64)
-        at = np.arange(WIDTH)
-        letter = (window >= ord("A")) & (window <= ord("Z"))
-        digit = (window >= ord("0")) & (window <= ord("9"))
-        letters = np.argmin(letter, axis=1)  # leading letters (a run of WIDTH is not a place)
-        lead = at < letters[:, None]
-        end = np.argmin(lead | digit, axis=1)  # where the letters and then the digits stop
-        plain = (
-            (letters <= 3)  # beyond XFD: leave it to the general way, in Python's whole numbers
-            & (end > letters)
-            & (window[np.arange(len(starts)), end] == ord('"'))
-        )
-        if not bool(plain.all()):
-            return False  # lowercase, empty or odd: leave it to the general way
-        columns = np.zeros(len(starts), dtype=np.int64)
-        rows = np.zeros(len(starts), dtype=np.int64)
-        for j in range(WIDTH):  # Horner's rule, one position of every place at a time
-            byte = window[:, j]
-            columns = np.where(j < letters, columns * 26 + byte - 64, columns)
-            rows = np.where((j >= letters) & (j < end), rows * 10 + byte - 48, rows)
-        self.column = max(self.column, int(columns.max()))
-        self.row = max(self.row, int(rows.max()))
-        self.named += int(np.count_nonzero(letters))
+        if len(starts):
+            window = sliding_window_view(a, WIDTH)[starts].astype(np.int64)
+            at = np.arange(WIDTH)
+            letter = (window >= ord("A")) & (window <= ord("Z"))
+            digit = (window >= ord("0")) & (window <= ord("9"))
+            letters = np.argmin(letter, axis=1)  # leading letters (a run of WIDTH is not a place)
+            lead = at < letters[:, None]
+            end = np.argmin(lead | digit, axis=1)  # where the letters and then the digits stop
+            plain = (
+                (letters <= 3)  # beyond XFD: leave it to the general way, in Python's whole numbers
+                & (end > letters)
+                & (window[np.arange(len(starts)), end] == ord('"'))
+            )
+            if not bool(plain.all()):
+                return False  # lower case, empty or odd: leave it to the general way
+            columns = np.zeros(len(starts), dtype=np.int64)
+            rows = np.zeros(len(starts), dtype=np.int64)
+            for j in range(WIDTH):  # Horner's rule, one position of every place at a time
+                byte = window[:, j]
+                columns = np.where(j < letters, columns * 26 + byte - 64, columns)
+                rows = np.where((j >= letters) & (j < end), rows * 10 + byte - 48, rows)
+            self.column = max(self.column, int(columns.max()))
+            self.row = max(self.row, int(rows.max()))
+        self.cells += sum(data.count(start) for start in CELL_STARTS)
+        self.placed += data.count(b'<c r="')
+        self.row_marks += data.count(b"<row") + data.count(b"</row")
         return True
 
 
@@ -121,8 +135,8 @@ def space(x: Any) -> Any:
 
 
 def column_index(letters: bytes) -> int:
-    """A column's number from its letters: A is 1, Z 26, AA 27."""
+    """A column's number from its letters, in either case: A is 1, Z 26, AA 27."""
     index = 0
     for letter in letters:
-        index = index * 26 + letter - 64
+        index = index * 26 + (letter & 0x1F)
     return index

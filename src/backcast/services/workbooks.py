@@ -6,11 +6,18 @@ seconds, ten times faster than openpyxl; three things it does not do are done he
 - **Room.** calamine builds the sheet as one dense grid from its first to its last cell, a slot
   of 32 bytes each, before handing over a single row. A file of a few kilobytes naming the cells
   A1 and XFD1048576 would ask for 512 GB and abort the process (a Rust allocation failure is not
-  an exception). So the sheet's part is scanned first, as a stream, for the grid it spans
-  (:func:`measure`), and a grid over :data:`MAX_CELLS` is refused. A good sheet of a million
-  rows of two columns takes about 165 MB while it is read (the grid, the sparse cells it is built
-  from and the shared strings), not a streamed few: calamine has no streaming reader. The rows
-  are then converted to Python one at a time.
+  an exception). So the sheet's part is scanned first, as a stream, for the grid it can span
+  (:func:`measure`), and a grid over :data:`MAX_CELLS` is refused; so are more than
+  :data:`MAX_STRINGS` shared strings. A good sheet of a million rows of two columns takes about
+  165 MB while it is read (the grid, the sparse cells it is built from and the shared strings),
+  not a streamed few: calamine has no streaming reader. The rows are then converted to Python
+  one at a time.
+- **The parts read are the parts checked.** calamine finds a workbook's parts its own way (by
+  fixed names, ignoring case); a file can hold one set of parts for a checker and another for
+  the reader. So calamine is never given the upload: it reads a copy of the workbook made of
+  exactly the parts checked here (:func:`checked_copy`), the sheet's XML byte for byte. Two parts
+  whose names differ only in case, two sheets of one name, or a package that names another part
+  than ``xl/workbook.xml`` as its workbook refuse the file: its parts disagree.
 - **Percentages.** calamine gives a cell's number but not its number format; a cell shown as a
   percentage counts as the number it shows (see :class:`Percent`), so the styles that show a
   percentage are read from ``xl/styles.xml`` and, only when the measuring pass saw a cell use
@@ -27,26 +34,32 @@ rows are empty above the first cell.
 from __future__ import annotations
 
 import functools
-import lzma
 import re
 import zipfile
-import zlib
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from posixpath import dirname, join, normpath
 from typing import IO, Any
-from xml.etree import ElementTree
 
 from backcast.services.errors import InvalidInput
 from backcast.services.sheet_grid import CELL_TAG, Reach, column_index
+from backcast.services.workbook_parts import (
+    COPIED_SHEET,
+    DAMAGED,
+    MAIN,
+    STRINGS,
+    STYLES,
+    UNREADABLE,
+    Package,
+    checked_copy,
+    find_book,
+)
 
 MAX_UNPACKED = 1024 * 2**20  # bytes an XLSX may unpack to (a million rows take about 100 MB)
 MAX_SHARED_STRINGS = 128 * 2**20  # bytes of its shared strings, which calamine holds in memory
 MAX_CELLS = 8 * 2**20  # slots of the grid calamine builds (a million rows of 8 columns: 256 MB)
-MAX_PART = 16 * 2**20  # bytes of the workbook's index parts (workbook, relationships, styles)
+MAX_STRINGS = 4 * 2**20  # shared strings calamine holds, each a small allocation of its own
 READ = 2**20  # bytes of the sheet's XML scanned at a time
 CHUNK_ROWS = 10_000  # rows between progress reports
-MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 PERCENT_BUILTIN = {"9", "10"}  # Excel's built-in number formats 0% and 0.00%
 
 Cells = Generator[tuple[int, list[Any]], None, None]  # numbered raw rows of a sheet
@@ -55,20 +68,9 @@ Progress = Callable[[int, int | None], None]
 # a cell's or a row's place, r="B12", in any of the spellings XML allows (r = 'B12'); other
 # attributes ending in r that hold a whole number (none that a sheet has) would only make the
 # grid measured bigger than it is, never smaller
-PLACE = re.compile(rb"\br\s*=\s*[\"']([A-Z]*)([0-9]+)[\"']")
+PLACE = re.compile(rb"\br\s*=\s*[\"']([A-Za-z]*)([0-9]+)[\"']")
+PREFIXED_STRING = re.compile(rb"<[^\s<>/!?:]+:si[\s/>]")
 VALUE = re.compile(rb"<(?:\w+:)?v>([^<]{0,64})<")
-UNREADABLE = "is not a readable XLSX workbook"
-DAMAGED = (  # what zipfile raises for a damaged archive or member, whichever its compression
-    zipfile.BadZipFile,
-    OSError,
-    EOFError,
-    ValueError,
-    KeyError,
-    RuntimeError,
-    NotImplementedError,
-    zlib.error,
-    lzma.LZMAError,
-)
 
 
 @dataclass(frozen=True)
@@ -79,14 +81,6 @@ class Percent:
 
     def __repr__(self) -> str:
         return f"{self.shown:g}%"
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """Where the first worksheet is: its name (as calamine knows it) and its part in the archive."""
-
-    name: str
-    part: str
 
 
 def xlsx_cells(file: IO[bytes], name: str, progress: Progress | None) -> Cells:
@@ -101,28 +95,32 @@ def xlsx_cells(file: IO[bytes], name: str, progress: Progress | None) -> Cells:
 
     with zipped(file, name) as archive:
         check_unpacked_size(archive, name)
-        sheet = first_worksheet(archive, name)
-        percent = percent_styles(archive, name)
-        hits = measure(archive, sheet.part, percent, name)
-    try:
-        book = CalamineWorkbook.from_filelike(file)
-        grid = book.get_sheet_by_name(sheet.name)  # the whole sheet, in memory
-        book.close()  # the sheet keeps its own cells; the archive and shared strings can go
-    except (CalamineError, ValueError, OSError) as exc:
-        raise InvalidInput(f"{UNREADABLE} (its first sheet is damaged: {short_error(exc)})", name) from None
-    except BaseException as exc:
-        if not panicked(exc):
-            raise
-        raise InvalidInput(f"{UNREADABLE} (its first sheet is damaged)", name) from None
-    finally:
-        file.seek(0)
+        package = Package(archive, name)
+        book = find_book(package)
+        percent = percent_styles(package)
+        hits = measure(package, book.sheet, percent)
+        count_strings(package)
+        with checked_copy(package, book) as copy:
+            try:
+                reader = CalamineWorkbook.from_path(copy)
+                grid = reader.get_sheet_by_name(COPIED_SHEET)  # the whole sheet, in memory
+                reader.close()  # the sheet keeps its own cells; the shared strings can go
+            except (CalamineError, ValueError, OSError) as exc:
+                raise InvalidInput(
+                    f"{UNREADABLE} (its first sheet is damaged: {short_error(exc)})", name
+                ) from None
+            except BaseException as exc:
+                if not panicked(exc):
+                    raise
+                raise InvalidInput(f"{UNREADABLE} (its first sheet is damaged)", name) from None
+    sheet_part = book.sheet
 
     def rows() -> Cells:
         # calamine's rows run from the sheet's first row (empty ones above the first cell
         # included), its columns from the first column that holds a cell
         left = grid.start[1] if grid.start is not None else 0
         total = grid.end[0] + 1 if grid.end is not None else 0
-        marks = marked_cells(file, sheet.part, percent, name) if hits else iter(())
+        marks = marked_cells(file, sheet_part, percent, name) if hits else iter(())
         mark = next(marks, None)
         number = 0
         try:
@@ -226,64 +224,9 @@ def check_unpacked_size(archive: zipfile.ZipFile, name: str) -> None:
         )
 
 
-def xml_part(archive: zipfile.ZipFile, part: str, name: str) -> ElementTree.Element | None:
-    """A small part of the archive parsed, or None when it is absent; a bad one refuses the file.
-
-    Document type declarations are refused before parsing: no part of a workbook has one, and
-    entities are the way to make a small XML expand.
-    """
-    try:
-        info = archive.getinfo(part)
-    except KeyError:
-        return None
-    if info.file_size > MAX_PART:
-        raise InvalidInput(f"{UNREADABLE} (its {part} is too big)", name)
-    data = archive.read(info)
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise InvalidInput(f"{UNREADABLE} (its {part} declares a document type)", name)
-    try:
-        return ElementTree.fromstring(data)  # noqa: S314 - small, and without a DTD (see above)
-    except ElementTree.ParseError:
-        raise InvalidInput(f"{UNREADABLE} (its {part} is damaged)", name) from None
-
-
-def relationships(archive: zipfile.ZipFile, source: str, name: str) -> dict[str, tuple[str, str]]:
-    """A part's relationships: id -> (type, the target's path in the archive)."""
-    folder = dirname(source)
-    rels = xml_part(archive, join(folder, "_rels", source.rpartition("/")[2] + ".rels"), name)
-    found: dict[str, tuple[str, str]] = {}
-    for rel in [] if rels is None else rels:
-        target = rel.get("Target", "")
-        path = target.lstrip("/") if target.startswith("/") else normpath(join(folder, target))
-        found[rel.get("Id", "")] = (rel.get("Type", ""), path)
-    return found
-
-
-def first_worksheet(archive: zipfile.ZipFile, name: str) -> Sheet:
-    """The first worksheet of the workbook, as its index (``workbook.xml``) lists the sheets."""
-    book_part = next(
-        (
-            path
-            for kind, path in relationships(archive, "", name).values()
-            if kind.endswith("/officeDocument")
-        ),
-        "xl/workbook.xml",
-    )
-    book = xml_part(archive, book_part, name)
-    if book is None:
-        raise InvalidInput(f"{UNREADABLE} (it has no workbook part)", name)
-    rels = relationships(archive, book_part, name)
-    for sheet in book.iter(f"{MAIN}sheet"):
-        rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
-        kind, part = rels.get(rid, ("", ""))
-        if kind.endswith("/worksheet"):
-            return Sheet(sheet.get("name", ""), part)
-    raise InvalidInput("has no worksheet", name)
-
-
-def percent_styles(archive: zipfile.ZipFile, name: str) -> set[str]:
+def percent_styles(package: Package) -> set[str]:
     """The cell styles (``s`` attributes) whose number format shows a percentage."""
-    styles = xml_part(archive, "xl/styles.xml", name)
+    styles = package.xml(STYLES)
     if styles is None:
         return set()
     percent = set(PERCENT_BUILTIN)
@@ -296,22 +239,16 @@ def percent_styles(archive: zipfile.ZipFile, name: str) -> set[str]:
     }
 
 
-def sheet_chunks(archive: zipfile.ZipFile, part: str, name: str) -> Iterator[bytes]:
-    """The sheet's XML in pieces that each end just before a cell or row begins.
+def sheet_chunks(package: Package, part: str, what: str = "first sheet") -> Iterator[bytes]:
+    """A part's XML in pieces that each end just before a tag begins.
 
-    So no cell is cut in two; a single cell bigger than a piece only makes the piece longer.
+    So no tag is cut in two; a single tag bigger than a piece only makes the piece longer.
     """
-    try:
-        stream = archive.open(part)
-    except KeyError:
-        raise InvalidInput(f"{UNREADABLE} (its first sheet is missing)", name) from None
-    with stream:
+    with package.open(part, what) as stream:
         carry = b""
         while block := stream.read(READ):
             data = carry + block
-            cut = max(data.rfind(b"<c "), data.rfind(b"<row"), data.rfind(b"<c>"))
-            if cut <= 0:  # no plain cell or row begins here (prefixed tags): cut before any tag
-                cut = data.rfind(b"<")
+            cut = data.rfind(b"<")
             if cut <= 0:
                 carry = data
                 continue
@@ -326,17 +263,17 @@ def tokens(percent: set[str]) -> list[bytes]:
     return [b't="e"', *(f's="{s}"'.encode() for s in sorted(percent))]
 
 
-def measure(archive: zipfile.ZipFile, part: str, percent: set[str], name: str) -> bool:
-    """Refuse a sheet whose grid spans more than MAX_CELLS; say whether it has cells to mark.
+def measure(package: Package, part: str, percent: set[str]) -> bool:
+    """Refuse a sheet whose grid can span more than MAX_CELLS; say whether it has cells to mark.
 
-    The grid runs from A1 (at most) to the furthest row and column any cell names; cells that
-    name no place (allowed, rare) are placed one after another, so each may widen it by one. One
-    pass over the XML (see :mod:`backcast.services.sheet_grid`).
+    The grid runs from A1 (at most) to the furthest row and column a cell can reach, by the rules
+    calamine places cells with (see :mod:`backcast.services.sheet_grid`). One pass over the XML.
     """
+    name = package.name
     reach = Reach()
     marked = False
     marks = tokens(percent)
-    for data in sheet_chunks(archive, part, name):
+    for data in sheet_chunks(package, part):
         reach.add(data)
         marked = marked or any(mark in data for mark in marks)
     width, height = reach.width, reach.height
@@ -347,6 +284,22 @@ def measure(archive: zipfile.ZipFile, part: str, percent: set[str], name: str) -
             name,
         )
     return marked
+
+
+def count_strings(package: Package) -> None:
+    """Refuse more than MAX_STRINGS shared strings: calamine keeps each as an allocation of its
+    own, so many short ones cost several times their bytes. Counted without parsing, as every
+    ``si`` element's start tag (any prefix), which a string has exactly one of."""
+    if package.info(STRINGS) is None:
+        return
+    count = 0
+    for data in sheet_chunks(package, STRINGS, "shared strings"):
+        count += data.count(b"<si") + (len(PREFIXED_STRING.findall(data)) if b":si" in data else 0)
+    if count > MAX_STRINGS:
+        raise InvalidInput(
+            f"holds {count:,} pieces of text, more than {MAX_STRINGS:,}: save it as CSV",
+            package.name,
+        )
 
 
 def marked_cells(
@@ -362,7 +315,7 @@ def marked_cells(
     columns: dict[bytes, int] = {}
     last = 0
     with zipped(file, name) as archive:
-        for data in sheet_chunks(archive, part, name):
+        for data in sheet_chunks(Package(archive, name), part):
             cells = plain_marks(data, plain, marks, columns)
             if cells is None:  # anything else than plain percentage cells: one by one
                 found = sorted({at for mark in marks for at in positions(data, mark)})
