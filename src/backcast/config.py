@@ -7,6 +7,7 @@ line prints that line and exits non-zero instead of showing a traceback.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -182,7 +183,23 @@ def notification_config(env: Mapping[str, str]) -> dict[str, Any]:
         "BACKCAST_BASE_URL": base,
         "BACKCAST_WEBHOOK_TIMEOUT": timeout,
         "BACKCAST_DELIVERY_MAX_ATTEMPTS": attempts,
+        "BACKCAST_WEBHOOK_ALLOWED_NETWORKS": allowed_networks(env),
     }
+
+
+def allowed_networks(env: Mapping[str, str]) -> list[str]:
+    """``WEBHOOK_ALLOWED_NETWORKS``: networks webhooks may reach besides public addresses.
+
+    Comma-separated, each an address or a network in CIDR form (``127.0.0.1/32,10.0.0.0/8``,
+    ``::1``); none by default, so webhooks reach neither this machine nor its private network.
+    """
+    networks = []
+    for item in env_list(env, "WEBHOOK_ALLOWED_NETWORKS", []):
+        try:
+            networks.append(str(ipaddress.ip_network(item)))
+        except ValueError as exc:
+            raise ConfigError(f"WEBHOOK_ALLOWED_NETWORKS: {exc}") from None
+    return networks
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,15 @@
 
 The secret is in the creation's answer only; URLs are shown by scheme and host, as chat tools put
 their own secret in the rest. Others of the organisation get 403, outsiders 404 (the route walk in
-``test_api.py`` covers anonymous callers and outsiders for every route).
+``test_api.py`` covers anonymous callers and outsiders for every route). URLs that lead into the
+instance's own network are refused (``tests/services/test_webhook_ssrf.py`` holds the rest).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from django.utils import timezone
 
 from backcast.accounts.models import User
@@ -14,6 +18,7 @@ from backcast.notifications.models import Delivery, Webhook
 from backcast.organizations.models import Organization
 from backcast.services.notifications import deliver_due, enqueue
 from tests.api.client import Api
+from tests.services.webhook_fakes import INTERNAL_URLS, LOOPBACK_ALLOWED
 
 HOOK = {
     "name": "#ops",
@@ -73,7 +78,18 @@ def test_only_admins_manage_webhooks(acme: Organization, alice: User, carol: Use
     assert Webhook.objects.get().active
 
 
-def test_the_delivery_log_shows_every_attempt_and_no_secret(api: Api, acme: Organization) -> None:
+@pytest.mark.parametrize("url", INTERNAL_URLS)
+def test_internal_addresses_are_refused(api: Api, acme: Organization, url: str) -> None:
+    status, body = api.call("post", f"/organizations/{acme.slug}/webhooks", HOOK | {"url": url})
+    assert (status, body["field"]) == (400, "url")
+    assert "may not reach" in body["detail"]
+    assert not Webhook.objects.exists()
+
+
+def test_the_delivery_log_shows_every_attempt_and_no_secret(
+    api: Api, acme: Organization, settings: Any
+) -> None:
+    settings.BACKCAST_WEBHOOK_ALLOWED_NETWORKS = LOOPBACK_ALLOWED
     api.call(
         "post", f"/organizations/{acme.slug}/webhooks", HOOK | {"url": "http://127.0.0.1:9/hooks/SECRETPART"}
     )
@@ -91,6 +107,6 @@ def test_the_delivery_log_shows_every_attempt_and_no_secret(api: Api, acme: Orga
     )
     assert (delivery["webhook"], delivery["recipient"], delivery["status"]) == (hook.pk, None, "pending")
     assert [(a["number"], a["response_status"]) for a in delivery["attempts"]] == [(1, None)]
-    assert delivery["attempts"][0]["error"]
+    assert delivery["attempts"][0]["error"] == "connection failed"
     assert "SECRETPART" not in str(log) and hook.secret not in str(log)
     assert Delivery.objects.get().status == "pending"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Any
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from backcast.services.comments import add_comment
 from backcast.services.goals import create_goal
 from backcast.services.notifications import deliver_due, enqueue
 from tests.conftest import csrf_token, logged_in
+from tests.services.webhook_fakes import INTERNAL_URLS, LOOPBACK_ALLOWED
 
 HOOK = {
     "name": "#ops",
@@ -67,6 +70,17 @@ def test_webhook_form_errors_by_the_field(alice: User, acme: Organization) -> No
     assert not Webhook.objects.exists()
 
 
+@pytest.mark.parametrize("target", INTERNAL_URLS[::3])
+def test_webhooks_into_the_servers_network_are_refused(alice: User, acme: Organization, target: str) -> None:
+    client = logged_in(alice)
+    url = f"/o/{acme.slug}/webhooks/"
+    token = csrf_token(client, url)
+    response = client.post(url, HOOK | {"url": target}, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 400
+    assert "points to an address webhooks may not reach" in response.content.decode()
+    assert not Webhook.objects.exists()
+
+
 def test_members_below_admin_cannot_manage_webhooks(alice: User, carol: User, acme: Organization) -> None:
     client = logged_in(carol)
     token = csrf_token(client)
@@ -103,8 +117,10 @@ def test_switch_off_and_delete(alice: User, acme: Organization, charlie: User) -
     assert not Webhook.objects.exists()
 
 
-def test_delivery_log_shows_attempts_not_secrets(alice: User, acme: Organization) -> None:
+def test_delivery_log_shows_attempts_not_secrets(alice: User, acme: Organization, settings: Any) -> None:
     from backcast.services.webhooks import create_webhook
+
+    settings.BACKCAST_WEBHOOK_ALLOWED_NETWORKS = LOOPBACK_ALLOWED
 
     create_webhook(alice, acme.slug, HOOK | {"url": "http://127.0.0.1:9/hooks/SECRETPART"})
     now = timezone.now()
@@ -114,7 +130,7 @@ def test_delivery_log_shows_attempts_not_secrets(alice: User, acme: Organization
     assert "Review due" in page
     assert "http://127.0.0.1:9/…" in page
     assert "SECRETPART" not in page
-    assert "no answer" in page
+    assert "no answer" in page and "connection failed" in page
     assert Delivery.objects.get().status == "pending"
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from backcast.planning.calendar import OutOfRange
+from backcast.planning.graph import reaches
 from backcast.planning.levelled import Units, bottlenecks, levelled_starts, whole_units
 from backcast.planning.model import Network, Plan, PlanError, check_plan, compile_network
 from backcast.planning.risk import Edge, edge_order, resource_flow_edges, simulate
@@ -381,17 +382,3 @@ def with_links(n: int, edges: list[Edge], links: Sequence[Edge]) -> tuple[list[E
         kept.append(link)
         succs[link.pred].append(link.succ)
     return kept, dropped
-
-
-def reaches(succs: Sequence[Sequence[int]], source: int, target: int) -> bool:
-    """Whether ``target`` can be reached from ``source`` along ``succs`` (iterative search)."""
-    seen = {source}
-    stack = [source]
-    while stack:
-        for j in succs[stack.pop()]:
-            if j == target:
-                return True
-            if j not in seen:
-                seen.add(j)
-                stack.append(j)
-    return False

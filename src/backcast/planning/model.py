@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
+from backcast.planning import graph
 from backcast.planning.calendar import WorkCalendar
 
 Kind = Literal["FS", "SS", "FF"]
@@ -200,38 +201,15 @@ def _decimals_ok(value: float) -> bool:
 def find_cycle(milestones: Sequence[Milestone]) -> list[str]:
     """The ids on one dependency cycle, in dependency order, or ``[]`` when there is none.
 
-    Ids must be unique and dependencies must name known milestones. Kahn's algorithm removes
-    everything not on or behind a cycle; walking predecessors from what remains must loop.
+    Ids must be unique and dependencies must name known milestones; the cycle begins with the
+    milestone listed first in the plan.
     """
     index = {m.id: k for k, m in enumerate(milestones)}
-    preds = [[index[d.on] for d in m.after] for m in milestones]
-    succs: list[list[int]] = [[] for _ in milestones]
-    for j, ps in enumerate(preds):
-        for i in ps:
-            succs[i].append(j)
-    indegree = [len(ps) for ps in preds]
-    ready = [j for j, d in enumerate(indegree) if d == 0]
-    while ready:
-        i = ready.pop()
-        for j in succs[i]:
-            indegree[j] -= 1
-            if indegree[j] == 0:
-                ready.append(j)
-    left = [j for j, d in enumerate(indegree) if d > 0]
-    if not left:
-        return []
-    # Every milestone left has a predecessor left: walk back until a milestone repeats.
-    seen: dict[int, int] = {}
-    walk: list[int] = []
-    j = min(left)
-    while j not in seen:
-        seen[j] = len(walk)
-        walk.append(j)
-        j = next(i for i in preds[j] if indegree[i] > 0)
-    loop = walk[seen[j] :]
-    loop.reverse()  # predecessors first
-    first = loop.index(min(loop))  # begin with the milestone listed first in the plan
-    return [milestones[i].id for i in loop[first:] + loop[:first]]
+    succs: dict[int, list[int]] = {k: [] for k in range(len(milestones))}
+    for j, m in enumerate(milestones):
+        for d in m.after:
+            succs[index[d.on]].append(j)
+    return [milestones[k].id for k in graph.find_cycle(range(len(milestones)), succs)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,23 +277,15 @@ def compile_network(plan: Plan) -> Network:
 
 
 def topological_order(preds: Sequence[Sequence[tuple[int, int]]]) -> list[int]:
-    """Kahn's algorithm: milestones without pending predecessors in the order they become ready.
+    """Milestones without pending predecessors in the order they become ready (Kahn's algorithm).
 
     ``ValueError`` on a cycle (``check_plan`` reports cycles with names before this runs).
     """
-    n = len(preds)
-    succs: list[list[int]] = [[] for _ in range(n)]
-    indegree = [0] * n
+    succs: list[list[int]] = [[] for _ in preds]
     for j, row in enumerate(preds):
-        indegree[j] = len(row)
         for i, _ in row:
             succs[i].append(j)
-    order = [j for j in range(n) if not indegree[j]]
-    for i in order:  # the list grows while it is read: a queue without the deque
-        for j in succs[i]:
-            indegree[j] -= 1
-            if not indegree[j]:
-                order.append(j)
-    if len(order) != n:
+    order = graph.topological_order(len(preds), succs)
+    if order is None:
         raise ValueError("the dependencies form a cycle")
     return order

@@ -14,8 +14,11 @@ A receiver recomputes the HMAC over the bytes it received, compares in constant 
 refuses timestamps more than five minutes old. ``X-Backcast-Delivery`` names the delivery and
 stays the same across retries, so a receiver can drop a repeat (delivery is at least once). For Lark the body also carries Lark's own
 ``timestamp`` and ``sign`` (its signature check, when the secret is the one Lark shows).
-Requests use the standard library with a short timeout and follow no redirects. The URL of a
-chat webhook embeds the tool's secret, so it is never logged or shown in full.
+Requests go only to public addresses, or to networks the instance's administrator allowed,
+checked when a webhook is saved and again at each delivery, whose connection is pinned to the
+addresses checked (:mod:`~backcast.services.webhook_targets`); they have a short timeout, follow
+no redirects and log only a status or a fixed kind of error (:mod:`~backcast.services.webhook_send`).
+The URL of a chat webhook embeds the tool's secret, so it is never logged or shown in full.
 """
 
 from __future__ import annotations
@@ -25,8 +28,7 @@ import hashlib
 import hmac
 import json
 import secrets
-import urllib.error
-import urllib.request
+import ssl
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -39,7 +41,9 @@ from django.views.decorators.debug import sensitive_variables
 from backcast.notifications.models import Attempt, Delivery, Kind, Webhook
 from backcast.organizations.models import Organization
 from backcast.organizations.tenancy import Action, get_for
+from backcast.services import webhook_send, webhook_targets
 from backcast.services.errors import InvalidInput, check_one_line
+from backcast.services.webhook_targets import Resolver, system_resolver
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -125,52 +129,58 @@ def payload(hook: Webhook, kind: str, subject: str, body: str, link: str, now: d
     return json.dumps(data, ensure_ascii=False).encode()
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A webhook that redirects is misconfigured: report the 3xx instead of following it."""
+@sensitive_variables("url", "headers")
+def post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    resolve: Resolver = system_resolver,
+    tls: ssl.SSLContext | None = None,
+) -> tuple[int | None, str]:
+    """POST ``body`` if ``url``'s addresses pass the address policy, to the addresses vetted.
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-@sensitive_variables("url", "headers", "request")
-def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
-    """POST ``body``; returns the HTTP status (None when no answer came) and an error, "" on 2xx.
-
-    Errors name what happened, never the URL.
+    Returns the HTTP status (None when no answer came) and an error, "" on 2xx; errors are the
+    fixed kinds of :mod:`backcast.services.webhook_send`, never the URL or the receiver's words.
+    The policy is checked again here, not only when the webhook was saved: DNS may have changed.
     """
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) only, checked at creation
-    opener = urllib.request.build_opener(NoRedirect)
     try:
-        with opener.open(request, timeout=float(settings.BACKCAST_WEBHOOK_TIMEOUT)) as response:
-            status = int(response.status)
-            return status, "" if 200 <= status < 300 else f"HTTP {status}"
-    except urllib.error.HTTPError as exc:
-        detail = exc.read(200).decode("utf-8", "replace").strip() if exc.fp else ""
-        return exc.code, f"HTTP {exc.code}" + (f": {detail}" if detail else "")
-    except urllib.error.URLError as exc:
-        return None, f"no answer: {exc.reason}"
-    except (TimeoutError, OSError) as exc:
-        return None, f"no answer: {type(exc).__name__} {exc}".strip()
+        target = webhook_targets.vet(url, resolve)
+    except webhook_targets.HostNotFound:
+        return None, webhook_send.HOST_NOT_FOUND
+    except webhook_targets.TargetError:
+        return None, webhook_send.REFUSED
+    return webhook_send.send(target, body, headers, float(settings.BACKCAST_WEBHOOK_TIMEOUT), tls)
 
 
-def clean_url(value: Any) -> str:
+def clean_url(value: Any, resolve: Resolver = system_resolver) -> str:
+    """``value`` as a webhook URL: http(s), a host the address policy accepts, not too long.
+
+    A name that does not resolve yet is accepted: the policy is checked again at every delivery.
+    """
     url = str(value or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise InvalidInput("must be an http:// or https:// address", "url")
     if len(url) > MAX_URL:
         raise InvalidInput(f"must be at most {MAX_URL} characters", "url")
-    if settings.PRODUCTION and parts.scheme != "https":
+    try:
+        webhook_targets.vet(url, resolve)
+    except webhook_targets.HostNotFound:
+        pass
+    except webhook_targets.TargetError as exc:
+        raise InvalidInput(str(exc), "url") from None
+    if settings.PRODUCTION and urlsplit(url).scheme != "https":
         raise InvalidInput("must be an https:// address", "url")
     return url
 
 
 @sensitive_variables("secret", "data")
 @transaction.atomic
-def create_webhook(actor: AnyUser, slug: str, data: dict[str, Any]) -> tuple[Webhook, str]:
+def create_webhook(
+    actor: AnyUser, slug: str, data: dict[str, Any], resolve: Resolver = system_resolver
+) -> tuple[Webhook, str]:
     """Add a webhook to an organisation (admins); returns it and its secret, shown this once.
 
-    ``secret`` may be given (Lark's own signing secret, say); otherwise one is generated.
+    ``secret`` may be given (Lark's own signing secret, say); otherwise one is generated. The
+    URL must pass the address policy (:mod:`backcast.services.webhook_targets`), its host
+    resolved with ``resolve``.
     """
     org = get_for(Organization.objects.all(), actor, Action.ADMINISTER, slug=slug)
     name = str(data.get("name") or "").strip()
@@ -190,7 +200,7 @@ def create_webhook(actor: AnyUser, slug: str, data: dict[str, Any]) -> tuple[Web
         organization=org,
         name=name,
         tool=tool,
-        url=clean_url(data.get("url")),
+        url=clean_url(data.get("url"), resolve),
         secret=secret,
         events=sorted(set(events)),
         created_by_id=actor.pk,
