@@ -7,6 +7,10 @@ fixtures only, so the pure planning tests run without it.
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -22,10 +26,45 @@ DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that touches the database, so CI can run just those on PostgreSQL."""
+    """Mark every test that touches the database, so CI can run just those on PostgreSQL, and
+    every test that needs a PostgreSQL server of its own, which only that pass runs."""
     for item in items:
-        if DB_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("django_db"):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if DB_FIXTURES & fixtures or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.db)
+        if "new_postgres_database" in fixtures:
+            item.add_marker(pytest.mark.postgres)
+
+
+def postgres_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def new_postgres_database() -> Iterator[str]:
+    """A PostgreSQL database made for this test and dropped after it.
+
+    Skipped where no server answers on 127.0.0.1:5432, except in CI (``CI`` set), where the
+    PostgreSQL pass must run it: there a missing server fails the test.
+    """
+    if not postgres_answers():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL does not answer on 127.0.0.1:5432, and CI must run this test")
+        pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
+    import psycopg
+
+    name = f"backcast_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(autouse=True)

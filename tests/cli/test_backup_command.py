@@ -9,9 +9,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import socket
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -165,31 +162,6 @@ def test_a_bad_file_is_one_line_and_exit_2(
 
 def test_a_missing_file_is_one_line_and_exit_2(empty: dict[str, str], tmp_path: Path) -> None:
     assert one_error_line(run(empty, "import", str(tmp_path / "missing.json"))).endswith("no such file")
-
-
-def postgres_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def new_postgres_database() -> Iterator[str]:
-    """A PostgreSQL database made for this test and dropped after it."""
-    if not postgres_answers():
-        pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
-    import psycopg
-
-    name = f"backcast_backup_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.slow

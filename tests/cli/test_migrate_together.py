@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_backup_command import environment, new_postgres_database  # noqa: F401 - a fixture
+from tests.cli.test_backup_command import environment
 from tests.cli.test_commands import BIN
 
 
 @pytest.mark.slow
-def test_processes_starting_together_migrate_once(tmp_path: Path, new_postgres_database: str) -> None:  # noqa: F811
+def test_processes_starting_together_migrate_once(tmp_path: Path, new_postgres_database: str) -> None:
     env = environment(tmp_path / "data") | {"DATABASE_URL": new_postgres_database}
 
     def start(n: int) -> subprocess.CompletedProcess[str]:
