@@ -68,6 +68,16 @@ def test_sqlite_url(tmp_path: Path) -> None:
             "SECRET_KEY: too weak",
         ),
         ({"BACKCAST_PRODUCTION": "true", "SECRET_KEY": STRONG}, "ALLOWED_HOSTS: must name"),
+        ({"BACKCAST_PRODUCTION": "true", "SECRET_KEY": STRONG, "ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS: '*'"),
+        (
+            {"BACKCAST_PRODUCTION": "true", "SECRET_KEY": STRONG, "ALLOWED_HOSTS": "ops.example,*"},
+            "ALLOWED_HOSTS: '*' lets any host name in",
+        ),
+        (
+            {"BACKCAST_PRODUCTION": "true", "SECRET_KEY": STRONG, "ALLOWED_HOSTS": ".ops.example"},
+            "BACKCAST_BASE_URL: must be set in production mode",
+        ),
+        ({"TRUST_X_FORWARDED_FOR": "true"}, "TRUST_X_FORWARDED_FOR: needs BEHIND_PROXY=true"),
         ({"BACKCAST_PRODUCTION": "true", "DEBUG": "true"}, "DEBUG: must be false in production"),
     ],
 )
@@ -86,9 +96,32 @@ def test_production_mode(tmp_path: Path) -> None:
             "ALLOWED_HOSTS": "ops.example, ,backcast.example",
         }
     )
-    assert cfg.production and cfg.ssl_redirect and cfg.behind_proxy
+    assert cfg.production and cfg.ssl_redirect
     assert cfg.allowed_hosts == ["ops.example", "backcast.example"]
     assert cfg.hsts_seconds == 31_536_000
+    assert cfg.notifications["BACKCAST_BASE_URL"] == "https://ops.example"  # links name the site
+
+
+def test_proxy_headers_are_believed_only_when_a_proxy_is_configured(tmp_path: Path) -> None:
+    """A client talking to the app directly must not choose the host or scheme Django believes."""
+    production = {"BACKCAST_PRODUCTION": "true", "SECRET_KEY": STRONG, "ALLOWED_HOSTS": "ops.example"}
+    for env in ({"BACKCAST_DATA_DIR": str(tmp_path)}, production):
+        proxy = load(env).proxy
+        assert proxy == {
+            "USE_X_FORWARDED_HOST": False,
+            "SECURE_PROXY_SSL_HEADER": None,
+            "BACKCAST_TRUST_X_FORWARDED_FOR": False,
+        }
+    proxy = load(production | {"BEHIND_PROXY": "true", "TRUST_X_FORWARDED_FOR": "true"}).proxy
+    assert proxy == {
+        "USE_X_FORWARDED_HOST": True,
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "BACKCAST_TRUST_X_FORWARDED_FOR": True,
+    }
+    assert (
+        load(production | {"BACKCAST_BASE_URL": "https://plan.example/"}).notifications["BACKCAST_BASE_URL"]
+        == "https://plan.example"
+    )
 
 
 def test_unwritable_data_dir_is_a_clear_fault(tmp_path: Path) -> None:

@@ -23,6 +23,8 @@ FALSE = {"0", "false", "no", "off", ""}
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
 SQLITE_SCHEMES = {"sqlite"}
 MIN_SECRET_KEY_LENGTH = 50
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+LOCAL_BASE_URL = "http://127.0.0.1:8000"
 
 
 class ConfigError(Exception):
@@ -168,9 +170,65 @@ def local_secret_key(folder: Path) -> str:
     return key
 
 
-def notification_config(env: Mapping[str, str]) -> dict[str, Any]:
-    """Where links in e-mails and chat messages point, and how outgoing webhooks are sent."""
-    base = env.get("BACKCAST_BASE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+def allowed_hosts(env: Mapping[str, str], production: bool) -> list[str]:
+    """``ALLOWED_HOSTS``: the host names the server answers to; in production, named ones only.
+
+    Django answers 400 to a request whose ``Host`` (behind a proxy, ``X-Forwarded-Host``) is
+    not listed. ``*`` lets any name through, so anything built from the request's host could be
+    made to name a stranger's; production refuses it, as it refuses an empty list. A leading
+    dot (``.example.com``) is Django's pattern for a domain and its subdomains.
+    """
+    hosts = env_list(env, "ALLOWED_HOSTS", [] if production else LOCAL_HOSTS)
+    if production and not hosts:
+        raise ConfigError("ALLOWED_HOSTS: must name the host names the server answers to in production mode")
+    if production and any("*" in host for host in hosts):
+        raise ConfigError(
+            "ALLOWED_HOSTS: '*' lets any host name in; name the hosts the server answers to in "
+            "production mode, e.g. ALLOWED_HOSTS=ops.example.com"
+        )
+    return hosts
+
+
+def base_url_default(env: Mapping[str, str], production: bool, hosts: list[str]) -> str:
+    """Where links point when ``BACKCAST_BASE_URL`` is unset: this machine for a local run, and
+    in production ``https://`` and the first of ``ALLOWED_HOSTS`` (it must be a name then)."""
+    if not production:
+        return LOCAL_BASE_URL
+    if hosts[0].startswith(".") and not env.get("BACKCAST_BASE_URL"):
+        raise ConfigError(
+            f"BACKCAST_BASE_URL: must be set in production mode when the first of ALLOWED_HOSTS "
+            f"is a pattern ({hosts[0]}), e.g. https://ops.example.com"
+        )
+    return f"https://{hosts[0]}"
+
+
+def proxy_config(env: Mapping[str, str]) -> dict[str, Any]:
+    """Which headers of a reverse proxy Django believes: none unless ``BEHIND_PROXY=true``.
+
+    ``X-Forwarded-Proto`` says the client came over HTTPS and ``X-Forwarded-Host`` which name it
+    asked for; sent by a client straight to the app, they are whatever it likes. So they are read
+    only when the operator says a proxy in front sets them, replacing what the client sent.
+    ``TRUST_X_FORWARDED_FOR`` (log-in throttling by the first ``X-Forwarded-For`` hop, see
+    :mod:`backcast.services.throttle`) needs such a proxy too.
+    """
+    behind = env_bool(env, "BEHIND_PROXY", False)
+    forwarded_for = env_bool(env, "TRUST_X_FORWARDED_FOR", False)
+    if forwarded_for and not behind:
+        raise ConfigError(
+            "TRUST_X_FORWARDED_FOR: needs BEHIND_PROXY=true, the app reachable only through a "
+            "reverse proxy that sets the header"
+        )
+    return {
+        "USE_X_FORWARDED_HOST": behind,
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if behind else None,
+        "BACKCAST_TRUST_X_FORWARDED_FOR": forwarded_for,
+    }
+
+
+def notification_config(env: Mapping[str, str], default_base: str = LOCAL_BASE_URL) -> dict[str, Any]:
+    """Where links in e-mails, chat messages and password resets point (``default_base`` when
+    ``BACKCAST_BASE_URL`` is unset), and how outgoing webhooks are sent."""
+    base = env.get("BACKCAST_BASE_URL", default_base).strip().rstrip("/")
     if urlsplit(base).scheme not in {"http", "https"} or not urlsplit(base).netloc:
         raise ConfigError(f"BACKCAST_BASE_URL: expected http(s)://HOST[:PORT], got {base!r}")
     timeout = env_int(env, "WEBHOOK_TIMEOUT", 5)
@@ -216,7 +274,7 @@ class Config:
     email: dict[str, Any] = field(default_factory=dict)
     notifications: dict[str, Any] = field(default_factory=dict)
     ssl_redirect: bool = False
-    behind_proxy: bool = False
+    proxy: dict[str, Any] = field(default_factory=dict)  # Django's settings for a reverse proxy
     hsts_seconds: int = 0
 
 
@@ -227,10 +285,7 @@ def load(env: Mapping[str, str]) -> Config:
     if production and debug:
         raise ConfigError("DEBUG: must be false in production mode (BACKCAST_PRODUCTION=true)")
     folder = data_dir(env)
-    default_hosts = [] if production else ["127.0.0.1", "localhost", "[::1]"]
-    hosts = env_list(env, "ALLOWED_HOSTS", default_hosts)
-    if production and not hosts:
-        raise ConfigError("ALLOWED_HOSTS: must name the host names the server answers to in production mode")
+    hosts = allowed_hosts(env, production)
     email = {
         "EMAIL_BACKEND": env.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
         "EMAIL_HOST": env.get("EMAIL_HOST", "localhost"),
@@ -243,7 +298,7 @@ def load(env: Mapping[str, str]) -> Config:
     }
     if email["EMAIL_USE_TLS"] and email["EMAIL_USE_SSL"]:
         raise ConfigError("EMAIL_USE_TLS and EMAIL_USE_SSL: set at most one of them")
-    notifications = notification_config(env)
+    notifications = notification_config(env, base_url_default(env, production, hosts))
     return Config(
         production=production,
         debug=debug,
@@ -255,6 +310,6 @@ def load(env: Mapping[str, str]) -> Config:
         email=email,
         notifications=notifications,
         ssl_redirect=env_bool(env, "SECURE_SSL_REDIRECT", production),
-        behind_proxy=env_bool(env, "BEHIND_PROXY", production),
+        proxy=proxy_config(env),
         hsts_seconds=env_int(env, "SECURE_HSTS_SECONDS", 31_536_000 if production else 0),
     )

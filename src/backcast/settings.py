@@ -136,13 +136,10 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-if CONFIG.behind_proxy:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    USE_X_FORWARDED_HOST = True
-# Log-in throttling counts failures per client address: REMOTE_ADDR, or the first X-Forwarded-For
-# hop when the app is reachable only through a reverse proxy that sets that header to the client
-# it saw (TRUST_X_FORWARDED_FOR=true; see backcast.services.throttle).
-BACKCAST_TRUST_X_FORWARDED_FOR = config.env_bool(os.environ, "TRUST_X_FORWARDED_FOR", False)
+# A reverse proxy's X-Forwarded-Proto and X-Forwarded-Host are believed only with BEHIND_PROXY=true;
+# log-in throttling counts failures per client address: REMOTE_ADDR, or with TRUST_X_FORWARDED_FOR
+# the first X-Forwarded-For hop (config.proxy_config; backcast.services.throttle).
+globals().update(CONFIG.proxy)
 
 LOGGING = {
     "version": 1,

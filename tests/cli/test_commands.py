@@ -151,6 +151,10 @@ def test_bad_input_is_one_line_and_exit_2(
             "SECRET_KEY: must be set in production",
         ),
         ({"DEBUG": "perhaps"}, "DEBUG: expected true or false"),
+        (
+            {"BACKCAST_PRODUCTION": "true", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "*"},
+            "ALLOWED_HOSTS: '*' lets any host name in",
+        ),
     ],
 )
 def test_configuration_faults_are_one_line(env: dict[str, str], extra: dict[str, str], fragment: str) -> None:

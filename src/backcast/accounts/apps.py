@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
     name = "backcast.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from backcast.accounts import checks  # noqa: F401 - registers the deploy check

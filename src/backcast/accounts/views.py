@@ -1,6 +1,7 @@
 """Log-in (Django's view and form, throttled) and the person's own settings: API tokens.
 
-Passwords are changed and reset with Django's own views. The log-in form is Django's with one
+Passwords are changed and reset with Django's own views; the reset e-mail's link is built from
+``BACKCAST_BASE_URL`` (:class:`SiteLinkedPasswordResetView`). The log-in form is Django's with one
 addition, :class:`ThrottledLogin`: failed attempts are counted per account and per client address
 (``backcast.services.throttle``) and a locked one is refused before the password is checked. The
 back office's log-in (``/admin/login/``) uses the same check (``accounts/admin.py``).
@@ -9,12 +10,14 @@ back office's log-in (``/admin/login/``) uses the same check (``accounts/admin.p
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -125,3 +128,18 @@ class ThrottledLoginView(LoginView):
         if getattr(form, "throttled", False):
             response.status_code = 429
         return response
+
+
+class SiteLinkedPasswordResetView(PasswordResetView):
+    """Django's password-reset page, whose e-mail links to ``BACKCAST_BASE_URL``.
+
+    Django builds the link from the request's host. Whoever asks for a reset chooses that host
+    (the ``Host`` header, or ``X-Forwarded-Host`` behind a proxy), so they could send the owner
+    of the address a genuine reset e-mail whose link hands the token to their own site. The
+    configured address is the site's own, whatever the request says.
+    """
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        site = urlsplit(settings.BACKCAST_BASE_URL)
+        self.extra_email_context = {"protocol": site.scheme, "domain": site.netloc, "site_name": "Backcast"}
+        return super().form_valid(form)
