@@ -1,4 +1,5 @@
-"""Response headers and log hygiene: the Content-Security-Policy, and secrets kept out of logs.
+"""Response headers and log hygiene: the Content-Security-Policy, secrets kept out of logs, and
+refused requests logged in one line.
 
 Django 5.2 has no Content-Security-Policy of its own, so a middleware adds it to every response.
 
@@ -54,13 +55,15 @@ class ContentSecurityPolicyMiddleware:
 
 
 class MaskSecretsFilter(logging.Filter):
-    """Masks calendar-feed secrets in every log record a handler writes.
+    """Masks calendar-feed secrets and credentials in query strings in every log record written.
 
     A feed's URL is its credential (``/feeds/bcf_....ics``), and Django logs request paths: a 404
-    to a revoked feed, a 405, a 500. gunicorn's access log is masked by ``cli.access_log``; this
-    filter, on the console handler, does the same for Django's own loggers (``django.request``,
-    ``django.server``) and any other. API tokens travel only in the ``Authorization`` header,
-    which no log line and no error report shows (Django's error reports redact it).
+    to a revoked feed, a 405, a 500; its development server logs whole request lines, query
+    strings included, where a client may have put a token (``?token=``, ``?api_key=``) that the
+    API refuses there. gunicorn's access log is masked by ``cli.access_log``; this filter, on the
+    console handler, does the same for Django's own loggers (``django.request``,
+    ``django.server``) and any other. API tokens belong in the ``Authorization`` header, which no
+    log line and no error report shows (Django's error reports redact it).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -68,4 +71,22 @@ class MaskSecretsFilter(logging.Filter):
         masked = mask_secrets(message)
         if masked != message:
             record.msg, record.args = masked, None
+        return True
+
+
+class ConciseClientErrorsFilter(logging.Filter):
+    """Logs a request refused with a 4xx as its one line, without the traceback of the refusal.
+
+    Django logs a ``PermissionDenied`` (403) on ``django.request`` and a ``SuspiciousOperation``
+    (400) on ``django.security.*`` with the traceback of the exception that refused the request:
+    a page of frames for an everyday answer, which buries the server's real errors. A record
+    that carries a 4xx ``status_code`` keeps its message (``Forbidden (Permission denied):
+    /goals/3/edit/``) and loses the traceback; a 5xx, or a record without a status, keeps it.
+    Django logs a 404 as one line already.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if record.exc_info and isinstance(status, int) and 400 <= status < 500:
+            record.exc_info, record.exc_text = None, None
         return True

@@ -145,15 +145,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"mask_secrets": {"()": "backcast.security.MaskSecretsFilter"}},
+    "filters": {
+        "mask_secrets": {"()": "backcast.security.MaskSecretsFilter"},
+        "one_line_4xx": {"()": "backcast.security.ConciseClientErrorsFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_secrets"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["one_line_4xx", "mask_secrets"],
+        }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # Masked where they are logged too, so Django's own handlers (mail_admins) see no secret.
-        "django.request": {"filters": ["mask_secrets"]},
+        "django.request": {"filters": ["one_line_4xx", "mask_secrets"]},
         "django.server": {"filters": ["mask_secrets"]},
     },
 }

@@ -1,4 +1,5 @@
-"""Secrets stay out of logs and error reports: calendar-feed URLs, API tokens, session cookies.
+"""Secrets stay out of logs and error reports: calendar-feed URLs, API tokens, session cookies;
+and a refused request is one line of the log, not a traceback.
 
 Django logs the path of every 4xx and 5xx (``django.request``), and a feed's path is its secret;
 the gunicorn access log is covered in ``tests/cli/test_access_log.py``. What is read here is the
@@ -12,6 +13,7 @@ import io
 import logging
 import sys
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -21,9 +23,12 @@ from django.views.debug import ExceptionReporter
 
 from backcast.accounts.models import User
 from backcast.api.auth import TokenAuth
-from backcast.security import MaskSecretsFilter
+from backcast.goals.models import Goal
+from backcast.organizations.models import Organization
+from backcast.security import ConciseClientErrorsFilter, MaskSecretsFilter
 from backcast.services.feeds import issue_feed, revoke_feed
 from backcast.services.tokens import create_token
+from tests.conftest import logged_in
 
 
 @pytest.fixture
@@ -109,3 +114,44 @@ def test_the_filter_masks_any_logger_and_keeps_other_paths() -> None:
     other = logging.LogRecord("anything", logging.INFO, __file__, 1, "GET %s", ("/goals/3/",), None)
     MaskSecretsFilter().filter(other)
     assert other.getMessage() == "GET /goals/3/"
+
+
+def test_a_refusal_is_logged_as_one_line_without_a_traceback(
+    alice: User, bob: User, acme: Organization, console: io.StringIO
+) -> None:
+    goal = Goal.objects.create(organization=acme, title="Raise OTD to 95%", deadline=date(2031, 6, 30))
+    client = logged_in(bob)  # a viewer: may read the goal, not change it
+    assert client.get(f"/goals/{goal.pk}/edit/").status_code == 403
+    assert client.get("/goals/999999/").status_code == 404
+    lines = console.getvalue().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].endswith(f"WARNING django.request: Forbidden (Permission denied): /goals/{goal.pk}/edit/")
+    assert lines[1].endswith("WARNING django.request: Not Found: /goals/999999/")
+
+
+def test_server_errors_keep_their_traceback() -> None:
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        failure = sys.exc_info()
+    for status, kept in ((500, True), (403, False), (400, False)):
+        record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "%s", ("/x",), failure)
+        record.status_code = status
+        assert ConciseClientErrorsFilter().filter(record)
+        assert (record.exc_info is not None) == kept
+    untagged = logging.LogRecord("backcast.notifications", logging.ERROR, __file__, 1, "x", None, failure)
+    ConciseClientErrorsFilter().filter(untagged)
+    assert untagged.exc_info is not None  # not a request's answer: kept
+
+
+def test_a_token_in_a_query_string_is_masked_in_djangos_own_request_lines(
+    console: io.StringIO, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The development server logs whole request lines; the API refuses a token there, but the
+    line is written before anything refuses it."""
+    line = "GET /api/v1/me?token=bc_1a2b_s3cr3t&page=2 HTTP/1.1"
+    logging.getLogger("django.server").warning('"%s" %s %s', line, "401", "63")
+    logging.getLogger("backcast").warning("fetched %s", "/api/v1/goals?api_key=k3y")
+    records = [r.getMessage() for r in caplog.records if r.name == "django.server"]
+    assert records == ['"GET /api/v1/me?token=[secret]&page=2 HTTP/1.1" 401 63']  # masked where logged
+    assert "k3y" not in console.getvalue() and "api_key=[secret]" in console.getvalue()
