@@ -17,12 +17,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from backcast.accounts.models import User
 from backcast.notifications.models import Attempt, Delivery, Kind, Webhook
 from backcast.organizations.models import Organization
-from backcast.services import webhook_send, webhooks
+from backcast.services import webhook_send, webhook_targets, webhooks
 from backcast.services.errors import InvalidInput
 from backcast.services.notifications import deliver_due, enqueue
 from tests.services.webhook_fakes import (
@@ -195,6 +197,30 @@ def test_fixed_error_kinds_only(acme: Organization, receiver: Receiver, settings
     errors = set(Delivery.objects.values_list("last_error", flat=True))
     assert errors == {"host not found", "refused by address policy", "connection failed"}
     assert errors <= webhook_send.ERROR_KINDS
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(
+    st.one_of(
+        st.text(),
+        st.builds(
+            "{}://{}/{}".format,
+            st.sampled_from(["http", "https"]),
+            st.text(st.characters(codec="utf-8"), max_size=40),
+            st.text(max_size=10),
+        ),
+    )
+)
+def test_any_text_is_a_target_or_refused_in_words(url: str) -> None:
+    """Whatever a URL holds, checking it ends in a target or a message, never a crash."""
+    try:
+        target = webhook_targets.vet(url, FakeResolver({}), allowed=())
+    except webhook_targets.TargetError as exc:
+        message = str(exc)
+        target = None
+    else:
+        message = ""
+    assert message if target is None else all(webhook_targets.is_public(a) for a in target.addresses)
 
 
 def test_old_log_entries_lose_the_receivers_words() -> None:

@@ -112,7 +112,10 @@ def split(url: str) -> SplitResult:
     """``url`` split, if it is an http(s) URL with a host, a valid port and no blanks."""
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
         raise InvalidTarget("must be an http:// or https:// address")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced IPv6 bracket, say
+        raise InvalidTarget("must be an http:// or https:// address") from None
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
         raise InvalidTarget("must be an http:// or https:// address")
     try:
