@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,14 +24,36 @@ def shown(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+def comparable(value: Any) -> str:
+    """A value as the form shows it, line endings and surrounding space evened out: browsers send
+    a text area's lines ending in CR LF whichever way they were stored."""
+    return shown(value).replace("\r\n", "\n").strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """A save from a stale page against what was saved since, field by field (a three-way merge).
+
+    ``mine``: fields this person changed and the other did not (or changed alike): applied.
+    ``theirs``: fields someone else changed and this person did not: theirs are kept.
+    ``clashes``: fields both changed, differently: the person decides, by the field.
+    """
+
+    mine: tuple[str, ...]
+    theirs: tuple[str, ...]
+    clashes: tuple[str, ...]
+
+
 class VersionedForm(forms.Form):
     """An edit form that remembers which version of the row it shows, and what it showed.
 
     ``version`` goes to the service as the expected version: a change made by someone else in
     between makes the save a conflict instead of a silent overwrite. ``loaded`` keeps the values
-    the page showed (JSON), so after a conflict the form can say which fields the other person
-    changed, not merely which differ from the input. Both are hidden; a post without them (an
-    old page) is a blind write, as it was before versions.
+    the page showed (JSON), the common ancestor of a three-way merge (:meth:`merge`): from it the
+    form tells the fields this person changed from those the other person changed. Both are
+    hidden; a post without them (an old page) is a blind write, as it was before versions. The
+    values the page showed are not secret and need no signature: a person who alters them can
+    only overwrite what they could overwrite by saving again.
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
@@ -46,31 +70,66 @@ class VersionedForm(forms.Form):
     def snapshot(self, values: dict[str, Any]) -> str:
         return json.dumps({f: shown(values.get(f)) for f in self.versioned_fields()}, sort_keys=True)
 
-    def rebased(self, current: dict[str, Any], version: int) -> QueryDict:
-        """The posted input, kept, over the row's current version: a save from it is deliberate."""
+    def rebased(self, current: dict[str, Any], version: int, theirs: Iterable[str] = ()) -> QueryDict:
+        """The posted input over the row's current version, with the current value of each field in
+        ``theirs`` (changed by someone else only): a save from it keeps their change there."""
         data = QueryDict(mutable=True)
         data.update(self.data)
+        for name in theirs:
+            data.setlist(self.add_prefix(name), [shown(current.get(name))])
         data[self.add_prefix("version")] = str(version)
         data[self.add_prefix("loaded")] = self.snapshot(current)
         return data
 
-    def note_conflict(self, before: str, current: dict[str, Any], message: str, who: str) -> None:
-        """Say at the top what happened, and by each field someone else changed, its value now.
+    def merge(self, before: str, current: dict[str, Any]) -> Merge | None:
+        """This valid form's input against ``before`` (the ``loaded`` it carried) and ``current``.
 
-        ``before`` is the ``loaded`` the stale post carried; without it (or garbled), every field
-        whose value now differs from the input counts. ``who`` ends each note ("by someone else").
+        None when ``before`` is missing or garbled (an old page): nothing tells then who changed
+        what. A field ``before`` does not name counts as unchanged by anyone else.
         """
         try:
             seen = json.loads(before) if before else None
         except ValueError:
             seen = None
+        if not isinstance(seen, dict):
+            return None
+        mine: list[str] = []
+        theirs: list[str] = []
+        clashes: list[str] = []
+        for name in self.versioned_fields():
+            now = comparable(current.get(name))
+            was = comparable(seen.get(name, now))
+            typed = comparable(self.cleaned_data.get(name))
+            if typed == was:
+                if now != was:
+                    theirs.append(name)
+            elif now in (was, typed):
+                mine.append(name)
+            else:
+                clashes.append(name)
+        return Merge(tuple(mine), tuple(theirs), tuple(clashes))
+
+    def differing(self, current: dict[str, Any]) -> list[str]:
+        """The fields whose current value differs from the input: the clashes when no merge is known."""
+        return [
+            name
+            for name in self.versioned_fields()
+            if comparable(current.get(name)) != comparable(self.data.get(self.add_prefix(name), ""))
+        ]
+
+    def note_conflict(self, fields: Iterable[str], current: dict[str, Any], message: str, who: str) -> None:
+        """Say at the top what happened, and by each of ``fields`` its value now.
+
+        ``who`` ends each note ("by someone else at 14:05 on 3 Mar").
+        """
         self.is_valid()
         self.add_error(None, message)
-        for name in self.versioned_fields():
-            now = shown(current.get(name))
-            was = seen.get(name) if isinstance(seen, dict) else self.data.get(self.add_prefix(name), "")
-            if now != was:
-                self.add_error(name, f"Now {self.display(name, current.get(name))} — changed {who}.")
+        for name in fields:
+            self.add_error(name, f"Now {self.display(name, current.get(name))} — changed {who}.")
+
+    def labels(self, names: Iterable[str]) -> str:
+        """Fields named as a person reads them: “title, review cadence”."""
+        return ", ".join(str(self.fields[n].label or n.replace("_", " ")).lower() for n in names)
 
     def display(self, name: str, value: Any) -> str:
         """A value as a person reads it: a choice's label, a date as 30 Jun 2031, or “empty”."""

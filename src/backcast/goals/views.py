@@ -7,7 +7,7 @@ again with the error by the field and the input kept.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -39,6 +39,9 @@ from backcast.services.dashboard import Filters, build_dashboard
 from backcast.services.errors import Conflict, InvalidInput
 from backcast.services.goal_page import goal_overview
 from backcast.services.timeline import goal_timeline as goal_timeline_data
+
+if TYPE_CHECKING:
+    from backcast.organizations.tenancy import AnyUser
 
 F = TypeVar("F", bound=VersionedForm)
 HEALTH_FILTERS = {
@@ -127,7 +130,7 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         expected, before = data.pop("version"), data.pop("loaded")
         try:
-            goal_services.update_goal(request.user, goal.pk, data, expected_version=expected)
+            kept = save_goal_form(request.user, goal.pk, form, data, expected, before)
         except InvalidInput as exc:
             add_service_error(form, exc)
         except Conflict:
@@ -137,7 +140,7 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
             )
             status = 409
         else:
-            messages.success(request, "Goal saved.")
+            messages.success(request, "Goal saved." + kept_note(form, kept))
             return redirect("goal-detail", goal_id=goal.pk)
     return render(
         request, "goals/form.html", {"org": goal.organization, "form": form, "goal": goal}, status=status
@@ -159,23 +162,62 @@ def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
     return render(request, "goals/delete.html", {"goal": goal, "org": goal.organization})
 
 
-def goal_conflict_form(stale: VersionedForm, goal: Goal, before: str, make: Callable[[QueryDict], F]) -> F:
-    """The form again after a stale save: the input kept, over the goal's current version.
+def save_goal_form(
+    actor: AnyUser, goal_id: int, form: VersionedForm, data: dict[str, Any], expected: int | None, before: str
+) -> tuple[str, ...]:
+    """Save a goal form's ``data`` from the version the page showed; returns the fields someone
+    else changed meanwhile whose values were kept.
 
-    A note at the top says nothing was saved; by each field someone else changed is its value
-    now and when the goal last changed (there is no record of who). Saving this form again is a
-    deliberate choice to replace their values with the ones in it.
+    From a stale page the save is merged three ways (:meth:`VersionedForm.merge`): only the
+    fields this person changed are written, over the goal as it is now, so a change someone else
+    made to a field this person never touched stands. Raises :class:`Conflict`, writing nothing,
+    when both changed one field differently, when the page did not say what it showed, or when
+    the goal moved on again during the merge.
+    """
+    try:
+        goal_services.update_goal(actor, goal_id, data, expected_version=expected)
+    except Conflict as exc:
+        current = exc.current
+        assert isinstance(current, Goal)  # update_goal's conflicts carry the goal as it stands
+        merge = form.merge(before, goal_values(current))
+        if merge is None or merge.clashes:
+            raise
+        if merge.mine:
+            changes = {name: data[name] for name in merge.mine if name in data}
+            goal_services.update_goal(actor, goal_id, changes, expected_version=current.version)
+        return merge.theirs
+    return ()
+
+
+def kept_note(form: VersionedForm, kept: tuple[str, ...]) -> str:
+    """What a merged save says of the other person's changes it kept (nothing when none)."""
+    return f" Changed by someone else meanwhile and kept: {form.labels(kept)}." if kept else ""
+
+
+def goal_conflict_form(stale: VersionedForm, goal: Goal, before: str, make: Callable[[QueryDict], F]) -> F:
+    """The form again after a stale save that clashed: the input kept, over the current version.
+
+    Fields only someone else changed show their value now, so saving again keeps it; fields
+    both changed keep this person's input, with a note of the value now and when the goal last
+    changed (there is no record of who). Saving again is then a deliberate choice for those. An
+    old page that did not say what it showed gets a note by every field that differs now.
     """
     current = goal_values(goal)
+    merge = stale.merge(before, current)
     when = timezone.localtime(goal.updated_at, ZoneInfo(goal.organization.timezone))
     at = f"at {when:%H:%M} on {when.day} {when:%b}"
-    form = make(stale.rebased(current, goal.version))
+    form = make(stale.rebased(current, goal.version, merge.theirs if merge else ()))
+    theirs = (
+        f" Their other changes are in the form: {stale.labels(merge.theirs)}."
+        if merge and merge.theirs
+        else ""
+    )
     form.note_conflict(
-        before,
+        merge.clashes if merge else stale.differing(current),
         current,
         f"Someone else changed this goal {at}, after you opened this page, so nothing was saved. "
-        "Your input is kept below and, by each field they changed, its value now. Save again to "
-        "put yours in its place, or cancel to keep theirs.",
+        "Your input is kept below and, by each field you both changed, its value now. Save again "
+        f"to put yours in its place, or cancel to keep theirs.{theirs}",
         f"by someone else {at}",
     )
     return form

@@ -34,7 +34,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from backcast.goals.models import Goal, Milestone
-from backcast.goals.views import goal_conflict_form
+from backcast.goals.views import goal_conflict_form, kept_note, save_goal_form
 from backcast.goals.wizard_forms import (
     CadenceStepForm,
     GoalStepForm,
@@ -187,13 +187,12 @@ def goal_step(request: HttpRequest, goal: Goal) -> HttpResponse:
     form = GoalStepForm(request.POST or None, org=org, goal=goal, initial=initial)
     conflict = False
     if request.method == "POST" and form.is_valid():
-        expected = form.cleaned_data.get("version")
+        expected, before = form.cleaned_data.get("version"), form.cleaned_data.get("loaded") or ""
         try:
-            goal_services.update_goal(request.user, goal.pk, form.service_data(), expected_version=expected)
+            kept = save_goal_form(request.user, goal.pk, form, form.service_data(), expected, before)
         except InvalidInput as exc:
             form.put_service_error(exc.field, exc.message)
         except Conflict:
-            before = form.cleaned_data.get("loaded") or ""
             fresh = get_for(
                 Goal.objects.select_related("organization"), request.user, Action.PLAN, pk=goal.pk
             )
@@ -202,7 +201,7 @@ def goal_step(request: HttpRequest, goal: Goal) -> HttpResponse:
             )
             goal, conflict = fresh, True
         else:
-            messages.success(request, "End goal saved.")
+            messages.success(request, "End goal saved." + kept_note(form, kept))
             return redirect(step_url(goal, 2))
     context = {
         "form": form,
