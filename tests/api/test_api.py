@@ -218,6 +218,9 @@ def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
     webhook, _ = create_webhook(
         alice, acme.slug, {"name": "Ops channel", "url": "https://hooks.example.com/x", "events": ["digest"]}
     )
+    from backcast.services.invitations import invite
+
+    invitation = invite(alice, acme.slug, "newcomer@elsewhere.test", "viewer")
     return {
         "slug": acme.slug,
         "goal_id": str(goal.pk),
@@ -230,6 +233,7 @@ def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
         "baseline_id": str(baseline.pk),
         "scenario_id": str(scenario.pk),
         "webhook_id": str(webhook.pk),
+        "invitation_id": str(invitation.pk),
     }
 
 
@@ -242,6 +246,9 @@ def test_every_route_hides_alice_from_charlie_and_anonymous(
     components = api.get_openapi_schema()["components"]["schemas"]
     scoped = 0
     before = Goal.objects.get().version
+    from backcast.organizations.models import Invitation
+
+    link_digest = Invitation.objects.get().digest
     for path, method, op in operations():
         url = path
         for name, value in alice_ids.items():
@@ -263,6 +270,8 @@ def test_every_route_hides_alice_from_charlie_and_anonymous(
     from backcast.notifications.models import Webhook
 
     assert Webhook.objects.get().active  # neither switched off nor deleted
+    invitation = Invitation.objects.get()
+    assert invitation.is_open and invitation.digest == link_digest  # neither revoked nor sent again
 
 
 def test_openapi_schema_and_docs_are_served(db: None) -> None:

@@ -19,7 +19,7 @@ from backcast.services.comments import add_comment, delete_comment, edit_comment
 from backcast.services.goals import create_goal, update_goal
 from backcast.services.kpis import ReadingIn, add_kpi, pin_checkpoint, record_readings, update_kpi
 from backcast.services.milestones import add_dependency, add_milestone, remove_dependency, update_milestone
-from backcast.services.organizations import add_member, create_team
+from backcast.services.organizations import create_team, set_member_role
 from backcast.services.portfolio import summaries
 from backcast.services.replanning import accept_plan
 from backcast.services.resources import create_resource, update_resource
@@ -180,7 +180,7 @@ def test_members_teams_and_resources_are_in_the_organisations_trail(
     alice: User, acme: Organization, carol: User
 ) -> None:
     with acting_as(alice):
-        add_member(alice, acme.slug, carol.email, "owner")
+        set_member_role(alice, acme.slug, carol.email, "owner")
         create_team(alice, acme.slug, "Night shift")
         resource = create_resource(alice, acme.slug, {"name": "analysts", "capacity": 2})
     with acting_as(alice):

@@ -37,6 +37,7 @@ from backcast.services.demo import load_demo
 from backcast.services.errors import InvalidInput
 from backcast.services.feeds import issue_feed
 from backcast.services.goals import create_goal
+from backcast.services.invitations import invite
 from backcast.services.kpis import ReadingIn, add_kpi, pin_checkpoint, record_readings
 from backcast.services.milestones import add_milestone
 from backcast.services.organizations import create_team
@@ -97,6 +98,7 @@ def rich_organization(alice: User, acme: Organization, carol: User) -> Goal:
     issue_feed(alice)
     issue_feed(carol, goal.pk)
     create_token(alice, "ERP nightly", "write")
+    invite(alice, acme.slug, "erin@elsewhere.test", "viewer")  # pending: its link works after a restore
     return goal
 
 
@@ -109,6 +111,7 @@ def outsider_data(charlie: User) -> Goal:
     )
     record_readings(charlie, kpi.pk, [ReadingIn(D("2030-10-01"), 3.9)])
     create_token(charlie, "other", "read")
+    invite(charlie, "other-works", "frank@elsewhere.test", "viewer")
     return goal
 
 
@@ -226,6 +229,7 @@ def test_an_organisations_backup_holds_its_rows_and_people_and_nothing_of_anothe
     assert set(people) == {"alice@acme.test", "bob@acme.test", "carol@acme.test", "dave@acme.test"}
     assert people["dave@acme.test"]["password"].startswith("!")  # named by a reading, no longer a member
     assert {t["name"] for t in data["accounts.apitoken"]} == {"ERP nightly"}
+    assert [i["email"] for i in data["organizations.invitation"]] == ["erin@elsewhere.test"]
     assert "auth.group" not in data and "admin.logentry" not in data
 
     wipe()

@@ -81,6 +81,9 @@ def hostile(acme: Organization, alice: User, carol: User) -> dict[str, Any]:
     accept_plan(alice, goal.pk, text("Reason"))
     scenario = Scenario.objects.create(goal=goal, name=text("Scenario"), changes={})
     create_organization(text("Second org"), creator=alice)  # so the home page lists both
+    from backcast.services.invitations import invite
+
+    invite(alice, acme.slug, "newcomer@elsewhere.test", "viewer")  # listed with its sender's name
     from django.utils import timezone
 
     from backcast.services.throttle import record_failure

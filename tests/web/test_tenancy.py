@@ -39,12 +39,19 @@ OWN_OR_PUBLIC = {
     "calendar-feed",
     # The person's own notification switches.
     "notification-preferences",
+    # Public with a secret: the invitation's link; anything but an open invitation answers 404
+    # (tests/web/test_invitations.py), and only the invited address can accept.
+    "invitation-accept",
 }
 # Patterns whose parameters name an object of alice's; the values are filled in per test.
 TENANT_SCOPED = {
     "org-detail",
     "team-create",
-    "member-add",
+    "member-role",
+    "org-leave",
+    "invitation-create",
+    "invitation-resend",
+    "invitation-revoke",
     "token-revoke",
     "goal-list",
     "goal-create",
@@ -164,6 +171,9 @@ def alice_urls(acme: Organization, alice: User) -> list[str]:
         acme.slug,
         {"name": "ops", "tool": "slack", "url": "https://hooks.example/x", "events": ["mention"]},
     )
+    from backcast.services.invitations import invite
+
+    invitation = invite(alice, acme.slug, "newcomer@elsewhere.test", "viewer")
     return [
         f"/o/{acme.slug}/",
         f"/o/{acme.slug}/goals/",
@@ -179,6 +189,10 @@ def alice_urls(acme: Organization, alice: User) -> list[str]:
         f"/kpis/{kpi.pk}/import/",
         f"/o/{acme.slug}/teams/",
         f"/o/{acme.slug}/members/",
+        f"/o/{acme.slug}/leave/",
+        f"/o/{acme.slug}/invitations/",
+        f"/o/{acme.slug}/invitations/{invitation.pk}/resend/",
+        f"/o/{acme.slug}/invitations/{invitation.pk}/revoke/",
         f"/o/{acme.slug}/plan/",
         f"/o/{acme.slug}/plan/smart/",
         f"/goals/{goal.pk}/plan-wizard/smart/",
@@ -225,6 +239,11 @@ def test_outsider_gets_404_everywhere(alice_urls: list[str], charlie: User) -> N
     assert Goal.objects.get().title == "Raise OTD to 95%"
     assert not (Milestone.objects.exists() or CheckIn.objects.exists() or Reading.objects.exists())
     assert not Membership.objects.filter(user=charlie, organization__slug="acme-plant").exists()
+    from backcast.organizations.models import Invitation
+
+    (invitation,) = Invitation.objects.filter(organization__slug="acme-plant")
+    assert invitation.email == "newcomer@elsewhere.test" and invitation.is_open
+    assert invitation.sent_at == invitation.created_at  # not sent again
     assert alice_urls[-1].split("/")[3] in {t.prefix for t in alice_tokens()}
 
 
@@ -262,14 +281,14 @@ def test_viewer_reads_but_cannot_write(acme: Organization, bob: User) -> None:
     assert Membership.objects.get(user=bob).role == "viewer"
 
 
-def test_admin_creates_team_and_adds_member(acme: Organization, alice: User, carol: User) -> None:
+def test_admin_creates_team_and_changes_a_members_role(acme: Organization, alice: User, carol: User) -> None:
     client = logged_in(alice)
     token = csrf_token(client)
     response = client.post(f"/o/{acme.slug}/teams/", {"name": "Night shift"}, HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 302
     assert Team.objects.get(organization=acme).name == "Night shift"
     response = client.post(
-        f"/o/{acme.slug}/members/", {"email": carol.email, "role": "owner"}, HTTP_X_CSRFTOKEN=token
+        f"/o/{acme.slug}/members/", {"member": carol.email, "role": "owner"}, HTTP_X_CSRFTOKEN=token
     )
     assert response.status_code == 302
     assert Membership.objects.get(user=carol).role == "owner"
@@ -284,10 +303,11 @@ def test_form_errors_are_shown_by_the_field_with_the_input_kept(acme: Organizati
     assert "there is already a team called" in response.content.decode()
     assert 'value="packing"' in response.content.decode()
     response = client.post(
-        f"/o/{acme.slug}/members/", {"email": "nobody@acme.test", "role": "viewer"}, HTTP_X_CSRFTOKEN=token
+        f"/o/{acme.slug}/invitations/", {"email": "not an address", "role": "viewer"}, HTTP_X_CSRFTOKEN=token
     )
     assert response.status_code == 400
-    assert "no user with the e-mail address" in response.content.decode()
+    assert "Enter a valid email address" in response.content.decode().replace("e-mail", "email")
+    assert 'value="not an address"' in response.content.decode()
     assert Team.objects.count() == 1
 
 
@@ -302,7 +322,7 @@ def test_admin_cannot_demote_themself(acme: Organization, alice: User) -> None:
     client = logged_in(alice)
     token = csrf_token(client)
     response = client.post(
-        f"/o/{acme.slug}/members/", {"email": alice.email, "role": "viewer"}, HTTP_X_CSRFTOKEN=token
+        f"/o/{acme.slug}/members/", {"member": alice.email, "role": "viewer"}, HTTP_X_CSRFTOKEN=token
     )
     assert response.status_code == 400
     assert Membership.objects.get(user=alice).role == "admin"

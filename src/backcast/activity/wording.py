@@ -25,7 +25,7 @@ from backcast.goals.models import (
     Milestone,
     Resource,
 )
-from backcast.organizations.models import Membership, Team
+from backcast.organizations.models import Invitation, Membership, Team
 from backcast.replanning.models import Baseline, Scenario
 
 KINDS: dict[str, str] = {
@@ -42,6 +42,7 @@ KINDS: dict[str, str] = {
     "scenario": "scenario",
     "membership": "membership",
     "team": "team",
+    "invitation": "invitation",
 }
 MODELS: dict[str, type[models.Model]] = {
     "goal": Goal,
@@ -57,6 +58,7 @@ MODELS: dict[str, type[models.Model]] = {
     "scenario": Scenario,
     "membership": Membership,
     "team": Team,
+    "invitation": Invitation,
 }
 NAMES = {"after": "Predecessors", "demand": "Demand", "readings": "Readings", "estimate": "Estimate"}
 
@@ -113,6 +115,9 @@ def describe(event: Event, *, with_goal: bool = False) -> Sentence:
     A change of one field is one sentence ("Alice changed Duration of milestone “Audit” from 10
     to 12"); a change of several lists each field's move beside the sentence.
     """
+    joining = membership_sentence(event)
+    if joining is not None:
+        return Sentence(joining, [])
     kind = KINDS.get(event.object_type, event.object_type)
     thing = f"{kind} “{event.object_label}”" if event.object_label else kind
     if with_goal and event.goal_title and event.object_type != "goal":
@@ -145,3 +150,24 @@ def describe(event: Event, *, with_goal: bool = False) -> Sentence:
     if with_goal and event.goal_title and event.object_type in {"checkin", "comment", "baseline"}:
         text += f" on goal “{event.goal_title}”"
     return Sentence(text + (f" ({event.detail})" if event.detail else ""), [])
+
+
+def membership_sentence(event: Event) -> str | None:
+    """Invitations and leaving in words ("Alice invited dan@plant.example as Contributor")."""
+    actor, label = event.actor_label, event.object_label
+    role = value_text("invitation", "role", (event.changes or {}).get("role", [None, None])[1])
+    if event.object_type == "membership" and event.detail == "left":
+        return f"{actor} left the organisation"
+    if event.object_type != "invitation":
+        return None
+    if event.action == Verb.CREATED:
+        return f"{actor} invited {label} as {role}"
+    if event.detail == "accepted":
+        return f"{actor} accepted the invitation to {label} and joined as {role}"
+    if event.detail == "revoked":
+        return f"{actor} revoked the invitation to {label}"
+    if event.detail == "sent again":
+        return f"{actor} sent the invitation to {label} again" + (
+            f", as {role}" if "role" in event.changes else ""
+        )
+    return None

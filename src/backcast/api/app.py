@@ -15,6 +15,7 @@ from backcast.api.routes import (
     comments,
     goals,
     health,
+    invitations,
     kpis,
     milestones,
     organizations,
@@ -48,6 +49,7 @@ api = DocumentedAPI(
 api.add_router("/", health.router)
 api.add_router("/", people.router)
 api.add_router("/organizations", organizations.router)
+api.add_router("/", invitations.router)
 api.add_router("/", goals.router)
 api.add_router("/", kpis.router)
 api.add_router("/", milestones.router)

@@ -6,10 +6,15 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.timezone import now
 
 from backcast.accounts.models import User
+from backcast.activity.context import quiet
+from backcast.activity.models import Verb
+from backcast.activity.recording import write
+from backcast.goals.models import Goal, Milestone
 from backcast.organizations.models import Membership, Organization, Team
-from backcast.organizations.tenancy import Action, Role, get_for
+from backcast.organizations.tenancy import Action, Role, get_for, user_pk
 from backcast.services.errors import InvalidInput, check_one_line
 
 if TYPE_CHECKING:
@@ -67,7 +72,9 @@ def find_or_create_organization(name_or_slug: str) -> tuple[Organization, bool]:
 def set_membership(org: Organization, user: User, role: str) -> Membership:
     """Give ``user`` the role ``role`` in ``org``, adding the membership if needed.
 
-    Used by the command line and by :func:`add_member`; it does no permission check of its own.
+    For the instance's operator only (``backcast user create``, the demo): it does no permission
+    check and asks nobody's consent. People inside an organisation go through invitations
+    (``services.invitations``), and admins change the roles of members with :func:`set_member_role`.
     """
     checked = check_role(role)
     membership, _ = Membership.objects.update_or_create(
@@ -77,18 +84,89 @@ def set_membership(org: Organization, user: User, role: str) -> Membership:
 
 
 @transaction.atomic
-def add_member(actor: AnyUser, org_slug: str, email: str, role: str) -> Membership:
-    """An admin of the organisation adds an existing user by e-mail, or changes their role.
+def set_member_role(actor: AnyUser, org_slug: str, email: str, role: str) -> Membership:
+    """An admin changes the role of someone who is a member already.
 
-    An admin cannot demote themself, so an organisation never loses its last admin by accident.
+    Nobody is added here: an address that is not a member is refused with the same words whether
+    or not it has an account (adding people is what invitations are for). An admin cannot demote
+    themself, so an organisation never loses its last admin by accident.
     """
     org = get_for(Organization.objects.all(), actor, Action.ADMINISTER, slug=org_slug)
-    user = User.objects.filter(email=email.strip().lower()).first()
-    if user is None:
-        raise InvalidInput(f"no user with the e-mail address {email!r}", "email")
-    if user.pk == actor.pk and role != Role.ADMIN:
+    checked = check_role(role)
+    address = email.strip().lower()
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(organization=org, user__email=address)
+        .first()
+    )
+    if membership is None:
+        raise InvalidInput(f"{email!r} is not a member of {org.name}; invite them to join instead", "email")
+    if membership.user_id == actor.pk and checked != Role.ADMIN:
         raise InvalidInput("you cannot change your own role; ask another admin", "role")
-    return set_membership(org, user, role)
+    if membership.role != checked:
+        membership.role = checked
+        membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def leave_organization(actor: AnyUser, org_slug: str) -> Organization:
+    """The actor leaves the organisation; refused for its last active admin.
+
+    What they held in it is let go, each change in the trail: their place in its teams, among
+    its goals' contributors, and as owner of its goals and milestones (an owner must be a
+    member; the goals and milestones show as without one until someone takes them on). From
+    then on it sends them nothing: every notification checks membership when it is sent.
+    """
+    org = get_for(Organization.objects.all(), actor, Action.VIEW, slug=org_slug)
+    admins = list(
+        Membership.objects.select_for_update(of=("self",))
+        .filter(organization=org, role=Role.ADMIN, user__is_active=True)
+        .values_list("user_id", flat=True)
+    )
+    mine = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(organization=org, user_id=user_pk(actor))
+    )
+    if mine.role == Role.ADMIN and set(admins) <= {mine.user_id}:
+        raise InvalidInput(
+            f"you are the last admin of {org.name}: make another member admin before you leave",
+            "organization",
+        )
+    release(org, mine.user)
+    membership_id = mine.pk
+    with quiet():  # one event in the leaver's words rather than "deleted membership"
+        mine.delete()
+    write(
+        action=Verb.DELETED,
+        object_type="membership",
+        object_id=membership_id,
+        object_label=str(mine.user),
+        organization_id=org.pk,
+        changes={"role": [mine.role, None]},
+        detail="left",
+        actor=actor,
+    )
+    return org
+
+
+def release(org: Organization, user: User) -> None:
+    """Take ``user`` out of the organisation's teams, contributors and owners (signals record it)."""
+    for team in Team.objects.filter(organization=org, members=user):
+        team.members.remove(user)
+    for goal in Goal.all_objects.filter(organization=org, contributors=user):
+        goal.contributors.remove(user)
+    at = now()
+    for goal in Goal.all_objects.select_for_update(of=("self",)).filter(organization=org, owner=user):
+        goal.owner, goal.version, goal.updated_at = None, goal.version + 1, at
+        goal.save(update_fields=["owner", "version", "updated_at"])
+    for milestone in Milestone.all_objects.select_for_update(of=("self",)).filter(
+        goal__organization=org, owner=user
+    ):
+        milestone.owner, milestone.version = None, milestone.version + 1
+        milestone.save(update_fields=["owner", "version"])
 
 
 @transaction.atomic

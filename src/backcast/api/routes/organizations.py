@@ -82,11 +82,29 @@ def list_members(request: HttpRequest, slug: str) -> list[MemberOut]:
 @router.put(
     "/{slug}/members",
     response={200: MemberOut, **ERRORS},
-    summary="Add a member or set a role (admins)",
+    summary="Change a member's role (admins)",
+    description=(
+        "Only for people who are members already: anyone else is refused alike, with or without "
+        "an account. People join by accepting an invitation (`POST /organizations/{slug}/invitations`)."
+    ),
 )
 def set_member(request: HttpRequest, slug: str, payload: MemberIn) -> MemberOut:
-    m = org_services.add_member(request.user, slug, payload.email, payload.role)
+    m = org_services.set_member_role(request.user, slug, payload.email, payload.role)
     return MemberOut(email=m.user.email, name=m.user.name, role=m.role, joined=m.created_at)
+
+
+@router.delete(
+    "/{slug}/members/me",
+    response={204: None, **ERRORS},
+    summary="Leave the organisation",
+    description=(
+        "Refused (400) for its last admin. You leave its teams, its goals' contributors, and the "
+        "goals and milestones you owned are left without an owner; it notifies you no more."
+    ),
+)
+def leave(request: HttpRequest, slug: str) -> Status[None]:
+    org_services.leave_organization(request.user, slug)
+    return Status(204, None)
 
 
 def resource_out(r: Resource) -> ResourceOut:
