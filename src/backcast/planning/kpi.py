@@ -10,9 +10,12 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from statistics import NormalDist
 from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
 
 DAYS_PER_MONTH = 365.25 / 12
 Direction = Literal["increase", "decrease", "band"]
@@ -21,10 +24,18 @@ Verdict = Literal["pass", "warn", "fail"]
 
 @dataclass(frozen=True, slots=True)
 class Point:
-    """One reading of a KPI (or one checkpoint of its trajectory): a value on a day."""
+    """One reading of a KPI (or one checkpoint of its trajectory): a value on a day.
+
+    A point may also stand for ``count`` readings of its day (a long history read as one row a
+    day): ``value`` is then their mean and ``spread`` the sum of their squared deviations from it.
+    A least-squares line through readings depends on nothing else of them, so every figure here
+    comes out the same from such points as from the readings one by one.
+    """
 
     day: date
     value: float
+    count: int = 1
+    spread: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,53 +129,89 @@ def t_quantile(p: float, dof: int) -> float:
     return z + g1 / dof + g2 / dof**2 + g3 / dof**3 + g4 / dof**4
 
 
-def forecast(readings: Sequence[Point], day: date, level: float = 0.8) -> Forecast | None:
-    """Forecast the KPI on ``day`` by a least-squares linear trend through its readings.
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """A least-squares line through a KPI's readings, with what its prediction band needs.
+
+    Fitted once (:func:`trend`), it forecasts any day without reading the readings again.
+    ``slope`` is per day, from ``origin``; ``sigma`` is the residual standard deviation.
+    """
+
+    origin: date
+    readings: int
+    mean_x: float
+    sxx: float
+    slope: float
+    intercept: float
+    sigma: float
+
+    def at(self, day: date, level: float = 0.8) -> Forecast:
+        """The expected value on ``day`` with its prediction band at ``level`` confidence."""
+        n = self.readings
+        x0 = (day - self.origin).days
+        value = self.intercept + self.slope * x0
+        spread = (
+            t_quantile(0.5 + level / 2, n - 2)
+            * self.sigma
+            * math.sqrt(1 + 1 / n + (x0 - self.mean_x) ** 2 / self.sxx)
+        )
+        return Forecast(
+            method="linear trend (least squares) with a Student-t prediction band",
+            day=day,
+            value=value,
+            low=value - spread,
+            high=value + spread,
+            level=level,
+            slope_per_month=self.slope * DAYS_PER_MONTH,
+            readings=n,
+        )
+
+
+def trend(readings: Sequence[Point]) -> Trend | None:
+    """The least-squares linear trend through ``readings``, in one pass over them each time.
 
     Why a straight line: operations KPIs are read weekly or monthly, so a goal has a few dozen
     points at most, too few for seasonal models; a trend with an honest prediction band (Student's
     t, widening with the distance from the data) says what the data can support and no more.
-    Needs three readings on at least two different days; returns None otherwise.
+    Needs three readings on at least two different days; returns None otherwise. A point that
+    stands for several readings counts as that many.
     """
-    if len(readings) < 3:
+    n = sum(r.count for r in readings)
+    if n < 3:
         return None
     origin = min(r.day for r in readings)
     xs = [(r.day - origin).days for r in readings]
-    ys = [r.value for r in readings]
-    n = len(xs)
-    mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
+    mean_x = sum(x * r.count for x, r in zip(xs, readings, strict=True)) / n
+    mean_y = sum(r.value * r.count for r in readings) / n
+    sxx = sum(r.count * (x - mean_x) ** 2 for x, r in zip(xs, readings, strict=True))
     if sxx == 0:
         return None
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
+    sxy = sum(r.count * (x - mean_x) * (r.value - mean_y) for x, r in zip(xs, readings, strict=True))
+    slope = sxy / sxx
     intercept = mean_y - slope * mean_x
-    residual = sum((y - intercept - slope * x) ** 2 for x, y in zip(xs, ys, strict=True))
-    sigma = math.sqrt(residual / (n - 2))
-    x0 = (day - origin).days
-    value = intercept + slope * x0
-    spread = t_quantile(0.5 + level / 2, n - 2) * sigma * math.sqrt(1 + 1 / n + (x0 - mean_x) ** 2 / sxx)
-    return Forecast(
-        method="linear trend (least squares) with a Student-t prediction band",
-        day=day,
-        value=value,
-        low=value - spread,
-        high=value + spread,
-        level=level,
-        slope_per_month=slope * DAYS_PER_MONTH,
-        readings=n,
+    residual = sum(
+        r.count * (r.value - intercept - slope * x) ** 2 + r.spread for x, r in zip(xs, readings, strict=True)
     )
+    return Trend(origin, n, mean_x, sxx, slope, intercept, math.sqrt(residual / (n - 2)))
+
+
+def forecast(readings: Sequence[Point], day: date, level: float = 0.8) -> Forecast | None:
+    """Forecast the KPI on ``day`` by its :func:`trend`; None when there is no trend yet."""
+    line = trend(readings)
+    return line.at(day, level) if line is not None else None
 
 
 def slope_per_month(points: Sequence[Point]) -> float:
     """Least-squares slope of ``points`` per month (0 when they share one day)."""
     origin = points[0].day
     xs = [(p.day - origin).days for p in points]
-    mean_x = sum(xs) / len(xs)
-    mean_y = sum(p.value for p in points) / len(points)
-    sxx = sum((x - mean_x) ** 2 for x in xs)
+    n = sum(p.count for p in points)
+    mean_x = sum(x * p.count for x, p in zip(xs, points, strict=True)) / n
+    mean_y = sum(p.value * p.count for p in points) / n
+    sxx = sum(p.count * (x - mean_x) ** 2 for x, p in zip(xs, points, strict=True))
     if sxx == 0:
         return 0.0
-    sxy = sum((x - mean_x) * (p.value - mean_y) for x, p in zip(xs, points, strict=True))
+    sxy = sum(p.count * (x - mean_x) * (p.value - mean_y) for x, p in zip(xs, points, strict=True))
     return sxy / sxx * DAYS_PER_MONTH
 
 
@@ -173,9 +220,13 @@ def best_rate(
 ) -> tuple[float, float] | None:
     """The best improvement rate per month over any window of ``window_days`` in the history.
 
-    Returns (rate, months covered). When the whole history is shorter than the window, the
-    whole history is the only window. "Best" means highest for an increasing KPI and lowest
-    for a decreasing one. None with fewer than two readings on different days.
+    Returns (rate, months covered). A window starts at a reading and holds it, the readings after
+    it up to ``window_days`` later, and only windows that end within the history count; its rate
+    is the least-squares slope of its readings (0 when they share one day). When the whole history
+    is shorter than the window, the whole history is the only window. "Best" means highest for an
+    increasing KPI and lowest for a decreasing one (the earliest window on a tie). None with fewer
+    than two readings on different days. Linear after the sort (:func:`window_rates`), so an
+    hourly history of years is judged as fast as a weekly one is drawn.
     """
     points = sorted(readings, key=lambda p: p.day)
     if len(points) < 2 or points[0].day == points[-1].day:
@@ -184,15 +235,38 @@ def best_rate(
     if span <= window_days:
         return slope_per_month(points), span / DAYS_PER_MONTH
     sign = -1.0 if direction == "decrease" else 1.0
-    window = timedelta(days=window_days)
-    last = points[-1].day
-    rates = [
-        slope_per_month([p for p in points[i:] if p.day <= start.day + window])
-        for i, start in enumerate(points)
-        if start.day + window <= last
-    ]
-    best = max(rates, key=lambda rate: sign * rate)  # not empty: span > window_days
-    return best, window_days / DAYS_PER_MONTH
+    rates = window_rates(points, window_days)  # not empty: span > window_days
+    return float(rates[int(np.argmax(sign * rates))]), window_days / DAYS_PER_MONTH
+
+
+def window_rates(points: Sequence[Point], window_days: int) -> npt.NDArray[np.float64]:
+    """The rate per month of each window of :func:`best_rate`, in the order of their first points.
+
+    ``points`` are sorted by day. Each window's slope comes from running sums (of the weights,
+    x, y, x² and xy, where x is the day and y the value) taken once over the whole history: a
+    window's sums are the difference of two of them, so no window is fitted reading by reading.
+    Days count from the first point and values from the first value, which keeps the sums small
+    (days and counts are whole numbers, so their sums are exact); a window whose readings share
+    one day has rate 0, as a fit would say.
+    """
+    n = len(points)
+    origin, base = points[0].day.toordinal(), points[0].value
+    x = np.fromiter((p.day.toordinal() - origin for p in points), dtype=np.float64, count=n)
+    w = np.fromiter((p.count for p in points), dtype=np.float64, count=n)
+    y = np.fromiter((p.value - base for p in points), dtype=np.float64, count=n)
+    starts = int(np.searchsorted(x, x[-1] - window_days, side="right"))
+    first = np.arange(starts)
+    ends = np.searchsorted(x, x[:starts] + window_days, side="right")
+
+    def summed(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        running = np.concatenate(([0.0], np.cumsum(values)))
+        return running[ends] - running[first]
+
+    sw, sx, sy = summed(w), summed(w * x), summed(w * y)
+    cxx = summed(w * x * x) - sx * sx / sw
+    cxy = summed(w * x * y) - sx * sy / sw
+    one_day = x[ends - 1] == x[first]
+    return np.where(one_day, 0.0, cxy / np.where(one_day, 1.0, cxx)) * DAYS_PER_MONTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,13 +288,14 @@ def fmt_rate(rate: float, unit: str) -> str:
 def history_check(kpi: KpiTarget, readings: Sequence[Point], today: date, unit: str) -> HistoryCheck | None:
     """Is the target's pace plausible given the best pace this KPI has ever shown?
 
-    Needs a current value (the latest reading) and a target date after ``today``. The verdict is
-    pass when the needed rate is within the best rate seen, warn within 1.5 times it, fail
-    beyond (or when the KPI has never moved the right way). None when nothing can be said yet.
+    Needs a current value (the latest reading: the last of the latest day, as health and progress
+    read it) and a target date after ``today``. The verdict is pass when the needed rate is within
+    the best rate seen, warn within 1.5 times it, fail beyond (or when the KPI has never moved the
+    right way). None when nothing can be said yet.
     """
     if kpi.direction == "band" or not readings or kpi.target_date <= today:
         return None
-    latest = max(readings, key=lambda p: p.day)
+    latest = max(reversed(readings), key=lambda p: p.day)
     months = (kpi.target_date - today).days / DAYS_PER_MONTH
     needed = (kpi.target - latest.value) / months
     sign = -1.0 if kpi.direction == "decrease" else 1.0
