@@ -124,6 +124,16 @@ def test_proxy_headers_are_believed_only_when_a_proxy_is_configured(tmp_path: Pa
     )
 
 
+def test_body_limits_default_and_move_with_the_environment(tmp_path: Path) -> None:
+    env = {"BACKCAST_DATA_DIR": str(tmp_path)}
+    assert load(env).limits == {"BACKCAST_MAX_BODY_BYTES": 4 * 2**20, "BACKCAST_MAX_UPLOAD_BYTES": 25 * 2**20}
+    moved = load(env | {"MAX_BODY_MB": "8", "MAX_UPLOAD_MB": "100"}).limits
+    assert moved == {"BACKCAST_MAX_BODY_BYTES": 8 * 2**20, "BACKCAST_MAX_UPLOAD_BYTES": 100 * 2**20}
+    for name, value in [("MAX_BODY_MB", "0"), ("MAX_BODY_MB", "101"), ("MAX_UPLOAD_MB", "2048")]:
+        with pytest.raises(ConfigError, match=f"^{name}: expected 1 to"):
+            load(env | {name: value})
+
+
 def test_unwritable_data_dir_is_a_clear_fault(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")

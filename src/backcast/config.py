@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from backcast import limits
+
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
@@ -170,6 +172,18 @@ def local_secret_key(folder: Path) -> str:
     return key
 
 
+def limits_config(env: Mapping[str, str]) -> dict[str, int]:
+    """The largest request bodies, in bytes: ``MAX_BODY_MB`` for JSON and forms, ``MAX_UPLOAD_MB``
+    for a file on the import page (defaults and reasons in :mod:`backcast.limits`)."""
+    body = env_int(env, "MAX_BODY_MB", limits.BODY_MB)
+    upload = env_int(env, "MAX_UPLOAD_MB", limits.UPLOAD_MB)
+    if not 1 <= body <= 100:
+        raise ConfigError(f"MAX_BODY_MB: expected 1 to 100 megabytes, got {body}")
+    if not 1 <= upload <= 1024:
+        raise ConfigError(f"MAX_UPLOAD_MB: expected 1 to 1024 megabytes, got {upload}")
+    return {"BACKCAST_MAX_BODY_BYTES": body * limits.MB, "BACKCAST_MAX_UPLOAD_BYTES": upload * limits.MB}
+
+
 def allowed_hosts(env: Mapping[str, str], production: bool) -> list[str]:
     """``ALLOWED_HOSTS``: the host names the server answers to; in production, named ones only.
 
@@ -276,6 +290,7 @@ class Config:
     ssl_redirect: bool = False
     proxy: dict[str, Any] = field(default_factory=dict)  # Django's settings for a reverse proxy
     hsts_seconds: int = 0
+    limits: dict[str, int] = field(default_factory=dict)
 
 
 def load(env: Mapping[str, str]) -> Config:
@@ -312,4 +327,5 @@ def load(env: Mapping[str, str]) -> Config:
         ssl_redirect=env_bool(env, "SECURE_SSL_REDIRECT", production),
         proxy=proxy_config(env),
         hsts_seconds=env_int(env, "SECURE_HSTS_SECONDS", 31_536_000 if production else 0),
+        limits=limits_config(env),
     )

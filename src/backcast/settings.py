@@ -11,7 +11,7 @@ from pathlib import Path
 
 import django_stubs_ext
 
-from backcast import config
+from backcast import config, limits
 
 django_stubs_ext.monkeypatch()  # lets admin.ModelAdmin[Model] and friends be subscripted at run time
 
@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "backcast.request_limits.RequestLimitMiddleware",  # before anything reads a body (CSRF does)
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "backcast.activity.middleware.ActorMiddleware",  # events written during a request name its user
@@ -167,3 +168,10 @@ LOGGING = {
 
 # API tokens: how often the last-used time is written (seconds); avoids a write on every request.
 BACKCAST_TOKEN_TOUCH_INTERVAL = 60
+
+# The largest request bodies (MAX_BODY_MB, MAX_UPLOAD_MB; see backcast.limits), refused by
+# backcast.request_limits before anything reads them; Django's own checks hold the same numbers.
+BACKCAST_MAX_BODY_BYTES: int = CONFIG.limits["BACKCAST_MAX_BODY_BYTES"]
+BACKCAST_MAX_UPLOAD_BYTES: int = CONFIG.limits["BACKCAST_MAX_UPLOAD_BYTES"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = BACKCAST_MAX_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = limits.FORM_FIELDS

@@ -12,7 +12,6 @@ from django.test import Client
 from openpyxl import Workbook
 
 from backcast.accounts.models import User
-from backcast.goals import import_views
 from backcast.goals.models import KPI, Reading
 from backcast.services.goals import create_goal
 from backcast.services.kpis import add_kpi
@@ -105,16 +104,16 @@ def test_faults_of_the_whole_file_are_shown_by_the_field(
     assert not Reading.objects.exists()
 
 
-def test_no_file_or_a_file_too_large(kpi: KPI, carol: User, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_file_or_a_file_too_large(kpi: KPI, carol: User, settings: Any) -> None:
     client = logged_in(carol)
     token = csrf_token(client)
     response = client.post(f"/kpis/{kpi.pk}/import/", {}, HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 400 and "This field is required." in response.content.decode()
-    monkeypatch.setattr(import_views, "MAX_UPLOAD_MB", 0)
+    settings.BACKCAST_MAX_UPLOAD_BYTES = 20
     response = upload(client, kpi, b"date,value\n2026-01-05,81\n")
     assert response.status_code == 400
     assert (
-        "is larger than 0 MB: import it with `backcast import readings` or the API"
+        "is larger than 20 bytes: import it with `backcast import readings`, or split it into smaller files"
         in response.content.decode()
     )
     assert not Reading.objects.exists()

@@ -6,7 +6,9 @@ schemathesis) would meet undocumented status codes:
 
 - 422 when the request does not parse against the operation's parameters or body (ninja's own
   validation: ``{"detail": [{"type", "loc", "msg"}, ...]}``), on every operation that takes input;
-- 401 when no valid credentials came with the request, on every operation that requires them.
+- 401 when no valid credentials came with the request, on every operation that requires them;
+- 413 when the body is larger than ``BACKCAST_MAX_BODY_BYTES`` (``backcast.request_limits``
+  refuses it before anything reads it), on every operation that takes a body.
 
 Adding them here, once, covers routes added later too.
 """
@@ -15,8 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
+
+from backcast import limits
 
 VALIDATION_ERRORS = "ValidationErrors"
 ERROR = "Error"
@@ -59,8 +64,17 @@ def json_response(description: str, component: str) -> dict[str, Any]:
     }
 
 
+def too_large() -> str:
+    return (
+        f"The body is larger than {limits.megabytes(settings.BACKCAST_MAX_BODY_BYTES)}, the most one "
+        "request may carry; import large sets of readings from a file (the KPI's import page, or "
+        "`backcast import readings`)"
+    )
+
+
 class DocumentedAPI(NinjaAPI):
-    """A NinjaAPI whose document also lists the framework's own 401 and 422 answers."""
+    """A NinjaAPI whose document also lists the framework's own 401 and 422 answers, and the 413 of
+    a body over the size limit."""
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
@@ -78,4 +92,6 @@ class DocumentedAPI(NinjaAPI):
                     )
                 if operation.get("security"):
                     responses.setdefault(401, json_response("No valid credentials were given", ERROR))
+                if operation.get("requestBody"):
+                    responses.setdefault(413, json_response(too_large(), ERROR))
         return schema

@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from backcast import limits
 from backcast.api.inputs import Input
 from backcast.api.versions import VERSION_HELP
 
@@ -226,12 +227,12 @@ class DependencyOut(Schema):
 
 
 class CommentIn(Input):
-    body: str = Field(description="Plain text, up to 5,000 characters")
+    body: str = Field(max_length=limits.TEXT_LENGTH, description="Plain text, up to 5,000 characters")
     milestone: int | None = Field(None, description="A milestone of the goal this remark is about")
 
 
 class CommentPatch(Input):
-    body: str
+    body: str = Field(max_length=limits.TEXT_LENGTH)
 
 
 class CommentOut(Schema):
@@ -247,8 +248,8 @@ class CommentOut(Schema):
 class CheckInIn(Input):
     status: Literal["on_track", "at_risk", "off_track"]
     confidence: int = Field(ge=0, le=10)
-    note: str = ""
-    blockers: str = ""
+    note: str = Field("", max_length=limits.TEXT_LENGTH)
+    blockers: str = Field("", max_length=limits.TEXT_LENGTH)
     milestone: int | None = None
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from backcast import limits
 from backcast.api.inputs import Input
 from backcast.api.plan_schemas import PlanOut
 
@@ -105,9 +106,30 @@ class Changes(Input):
     start: date | None = None
 
 
+class ChangesIn(Changes):
+    """The changes a new scenario asks for, each list within a scenario's limits (``backcast.limits``).
+
+    Stored scenarios answer as :class:`Changes`, without the limits, as one kept from before them
+    may hold more (it can no longer be adopted).
+    """
+
+    milestones: list[MilestoneChange] = Field(default_factory=list, max_length=limits.SCENARIO_MILESTONES)
+    add: list[AddedMilestone] = Field(default_factory=list, max_length=limits.SCENARIO_NEW_MILESTONES)
+    remove: list[int] = Field(
+        default_factory=list,
+        max_length=limits.SCENARIO_MILESTONES,
+        description="Milestones to remove (with their sub-milestones)",
+    )
+    capacity: list[CapacityChange] = Field(
+        default_factory=list,
+        max_length=limits.SCENARIO_CAPACITIES,
+        description="The organisation's resources: adopting changes them for every goal",
+    )
+
+
 class ScenarioIn(Input):
     name: str = Field(description="Unique in the goal")
-    changes: Changes = Field(default_factory=Changes)
+    changes: ChangesIn = Field(default_factory=ChangesIn)
 
 
 class ScenarioOut(Schema):

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from backcast import limits
 from backcast.goals.models import KPI, Cadence, CheckIn, Goal
 from backcast.organizations.models import Organization
 
@@ -227,5 +228,9 @@ class MilestoneForm(forms.Form):
 class CheckInForm(forms.Form):
     status = forms.ChoiceField(choices=CheckIn.Status.choices)
     confidence = forms.IntegerField(min_value=0, max_value=10, help_text="0 (no chance) to 10 (certain)")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    blockers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.TEXT_LENGTH
+    )
+    blockers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.TEXT_LENGTH
+    )

@@ -11,37 +11,46 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from backcast import limits
 from backcast.goals.models import KPI
 from backcast.organizations.tenancy import Action, get_for
+from backcast.request_limits import accepts_upload
 from backcast.services.errors import InvalidInput
 from backcast.services.imports import MAX_FAULTS, ImportRejected, import_readings
 
-MAX_UPLOAD_MB = 25  # about a million readings; bigger files go through the command line or the API
 ACCEPT = ".csv,.tsv,.txt,.xlsx,text/csv,text/plain,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
-        label="File",
-        help_text=f"CSV or XLSX, at most {MAX_UPLOAD_MB} MB",
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
-    )
+    """The file, at most ``BACKCAST_MAX_UPLOAD_BYTES`` (``MAX_UPLOAD_MB``); a much larger body is
+    refused before it is read (``backcast.request_limits``), this one by the field."""
+
+    file = forms.FileField(label="File", widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit = int(settings.BACKCAST_MAX_UPLOAD_BYTES)
+        most = f"at most {limits.megabytes(self.limit)} and {limits.IMPORT_ROWS:,} readings"
+        self.fields["file"].help_text = f"CSV or XLSX, {most}"
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+        if upload.size > self.limit:
             raise forms.ValidationError(
-                f"is larger than {MAX_UPLOAD_MB} MB: import it with `backcast import readings` or the API"
+                f"is larger than {limits.megabytes(self.limit)}: import it with `backcast import readings`, "
+                "or split it into smaller files"
             )
         return upload
 
 
+@accepts_upload
 @login_required
 @require_http_methods(["GET", "POST"])
 def reading_import(request: HttpRequest, kpi_id: int) -> HttpResponse:

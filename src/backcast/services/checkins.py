@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from backcast import limits
 from backcast.goals.models import CheckIn, Goal, Milestone
 from backcast.organizations.tenancy import Action, get_for, user_pk
 from backcast.services.errors import InvalidInput
@@ -16,8 +17,13 @@ if TYPE_CHECKING:
 
 @transaction.atomic
 def post_checkin(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> CheckIn:
-    """Record a check-in (contributors and up)."""
+    """Record a check-in (contributors and up); its note and blockers are at most
+    ``limits.TEXT_LENGTH`` characters each."""
     goal = get_for(Goal.objects.all(), actor, Action.CONTRIBUTE, pk=goal_id)
+    for field in ("note", "blockers"):
+        text = str(data.get(field) or "")
+        if len(text) > limits.TEXT_LENGTH:
+            raise InvalidInput(f"must be at most {limits.TEXT_LENGTH:,} characters, not {len(text):,}", field)
     status = data.get("status")
     if status not in CheckIn.Status.values:
         raise InvalidInput(f"choose one of {', '.join(CheckIn.Status.values)}", "status")

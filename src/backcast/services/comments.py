@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.timezone import now
 
+from backcast import limits
 from backcast.goals.models import Comment, Goal, Milestone
 from backcast.organizations.tenancy import Action, get_for, user_pk
 from backcast.services.errors import InvalidInput
@@ -21,7 +22,7 @@ from backcast.services.mentions import notify_mentions
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
 
-MAX_BODY = 5000
+MAX_BODY = limits.TEXT_LENGTH
 
 
 def clean_body(value: Any) -> str:

@@ -21,7 +21,8 @@ The file format (the README's "Importing readings" says the same for people):
   reading.
 
 A file with any faulty row is refused whole: nothing is written, and every faulty row is named
-with its number and reason (the first :data:`MAX_FAULTS` are kept, all are counted). A good file
+with its number and reason (the first :data:`MAX_FAULTS` are kept, all are counted); so is a file of
+more than ``backcast.limits.IMPORT_ROWS`` readings (one import is one transaction). A good file
 is parsed as a stream and written in chunks inside one transaction, skipping the keys the KPI
 already has (read in one query), so a million readings take seconds rather than minutes. An XLSX
 sheet is read by calamine, whole, after checks of its size (see :mod:`backcast.services.workbooks`).
@@ -42,6 +43,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.db import connection, transaction
 from django.utils.timezone import now
 
+from backcast import limits
 from backcast.goals import stamps
 from backcast.goals.models import KPI, Reading
 from backcast.organizations.tenancy import Action, get_for, user_pk
@@ -135,7 +137,7 @@ def import_readings(
         writer = Writer(kpi.pk, recorded_by=None if actor is None else user_pk(actor) or None)
         kind, rows = read_file(file, name, progress)
         with closing(rows), stamps.inserts_bump_once(connection, Reading, [kpi.goal_id]):
-            faults, count = writer.write(rows)
+            faults, count = writer.write(rows, name)
         if count:
             raise ImportRejected(name, faults, count)  # and the transaction undoes what was written
         if not writer.rows:
@@ -202,18 +204,25 @@ class Writer:
         self.sql = f"INSERT INTO {target} VALUES ({marks})"  # noqa: S608 - names from the model, quoted
         self.copy_sql = f"COPY {target} FROM STDIN"
 
-    def write(self, items: Iterator[Row | RowFault]) -> tuple[list[RowFault], int]:
+    def write(self, items: Iterator[Row | RowFault], name: str = "the file") -> tuple[list[RowFault], int]:
         """Write good rows until the first fault, then only collect faults; return them and their count.
 
         The hot loop of an import: per row a set lookup, a tuple and, every CHUNK rows, one
-        ``executemany``.
+        ``executemany``. A file of more than ``limits.IMPORT_ROWS`` rows (good or faulty) is
+        refused (:class:`InvalidInput` at ``name``) as soon as the row after the limit is reached,
+        so the import's transaction stays within what the limit allows.
         """
         seen, days, pending = self.seen, self.days, self.pending
         adapt = connection.ops.adapt_datefield_value
         kpi_id, recorded_at, recorded_by = self.kpi_id, self.recorded_at, self.recorded_by
         faults: list[RowFault] = []
         count = 0
-        for item in items:
+        limit = limits.IMPORT_ROWS
+        for number, item in enumerate(items, 1):
+            if number > limit:
+                raise InvalidInput(
+                    f"has more than {limit:,} readings: split it into files of at most {limit:,}", name
+                )
             if type(item) is RowFault:
                 count += 1
                 if len(faults) < MAX_FAULTS:

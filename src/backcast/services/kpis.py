@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils.timezone import now
 
+from backcast import limits
 from backcast.goals.models import KPI, Checkpoint, Goal, Reading
 from backcast.organizations.tenancy import Action, get_for, user_pk
 from backcast.services.activity import record_readings_batch
@@ -141,8 +142,15 @@ def record_readings(actor: AnyUser, kpi_id: int, readings: list[ReadingIn]) -> R
 
     A reading whose key was already recorded for this KPI (now or in an earlier request) is
     skipped, so an integrator can retry a whole batch safely. Keys repeated inside one batch count
-    once. A value that is not a finite number rejects the whole batch, naming its position.
+    once. A value that is not a finite number rejects the whole batch, naming its position; so
+    does a batch of more than ``limits.READINGS_PER_REQUEST`` readings, before anything is read.
     """
+    if len(readings) > limits.READINGS_PER_REQUEST:
+        raise InvalidInput(
+            f"at most {limits.READINGS_PER_REQUEST:,} readings in one request, not {len(readings):,}: "
+            "send them in batches, or import them from a file",
+            "readings",
+        )
     # One writer per KPI: lock its row only, not its goal's (tests/services/test_readings_concurrent.py).
     kpi = get_for(KPI.objects.select_for_update(of=("self",)), actor, Action.CONTRIBUTE, pk=kpi_id)
     for index, reading in enumerate(readings):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import F
 
+from backcast import limits
 from backcast.goals.models import Demand, Dependency, Goal, Milestone, Resource
 from backcast.organizations.tenancy import Action, get_for
 from backcast.services.activity import recorded_as_change
@@ -144,7 +145,8 @@ def parse_after(after: Any) -> list[tuple[int, str, int]]:
 
 
 def set_predecessors(milestone: Milestone, links: list[tuple[int, str, int]]) -> None:
-    """Replace the milestone's predecessors, refusing other goals' milestones and cycles."""
+    """Replace the milestone's predecessors, refusing other goals' milestones, cycles and more
+    links in the goal than ``limits.GOAL_DEPENDENCIES``."""
     goal_ids = dict(Milestone.objects.filter(pk__in=[i for i, _, _ in links]).values_list("pk", "goal_id"))
     for index, (ident, _, _) in enumerate(links):
         if ident not in goal_ids:
@@ -160,6 +162,12 @@ def set_predecessors(milestone: Milestone, links: list[tuple[int, str, int]]) ->
     existing = Dependency.objects.filter(successor__goal_id=milestone.goal_id).exclude(successor=milestone)
     for pred, succ in existing.values_list("predecessor_id", "successor_id"):
         graph[pred].append(succ)
+    total = sum(map(len, graph.values())) + len(links)
+    if total > limits.GOAL_DEPENDENCIES:
+        raise InvalidInput(
+            f"a goal may have at most {limits.GOAL_DEPENDENCIES:,} dependencies; this one would have {total:,}",
+            "after",
+        )
     titles = dict(Milestone.objects.filter(goal_id=milestone.goal_id).values_list("pk", "title"))
     for index, (ident, _, _) in enumerate(links):
         path = reaches(graph, milestone.pk, ident)
@@ -205,8 +213,17 @@ def set_demand(milestone: Milestone, demand: Any) -> None:
 
 @transaction.atomic
 def add_milestone(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> Milestone:
-    """Add a milestone with its dependencies (``after``) and demand; all or nothing."""
+    """Add a milestone with its dependencies (``after``) and demand; all or nothing.
+
+    Refused once the goal holds ``limits.GOAL_MILESTONES`` milestones (counted under the goal's
+    row lock, so two requests at once cannot both pass the last place).
+    """
     goal = get_for(Goal.objects.select_for_update(), actor, Action.PLAN, pk=goal_id)
+    count = Milestone.objects.filter(goal=goal).count()
+    if count >= limits.GOAL_MILESTONES:
+        raise InvalidInput(
+            f"a goal may have at most {limits.GOAL_MILESTONES:,} milestones; this one has {count:,} already"
+        )
     if "title" not in data:
         raise InvalidInput("must not be empty", "title")
     if data.get("duration") is None and data.get("estimate") is None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from backcast import limits
 from backcast.goals.models import Demand, Goal, Milestone, Resource
 from backcast.services import milestones as milestone_services
 from backcast.services.errors import InvalidInput
@@ -65,6 +66,64 @@ def resource_in(value: Any, resources: Mapping[int, Resource], place: str) -> Re
     return found
 
 
+def size(value: Any) -> int:
+    """How many entries a list of changes holds (0 for anything else: that fault is named later)."""
+    return len(value) if isinstance(value, list | tuple) else 0
+
+
+def check_size(raw: Mapping[str, Any]) -> None:
+    """Refuse changes larger than a scenario may hold (``backcast.limits``), before any is checked.
+
+    Counted on the lists as given, so checking, planning and adopting a scenario are bounded
+    whatever it holds: milestones changed, added and removed together, milestones added and their
+    links (adopting adds each through the milestone services, the costliest step), and capacities.
+    """
+    named = sum(size(raw.get(key)) for key in ("milestones", "add", "remove"))
+    if named > limits.SCENARIO_MILESTONES:
+        raise InvalidInput(
+            f"a scenario may change at most {limits.SCENARIO_MILESTONES:,} milestones (changed, added "
+            f"and removed together); this one changes {named:,}",
+            "changes",
+        )
+    added = raw.get("add")
+    new = size(added)
+    if new > limits.SCENARIO_NEW_MILESTONES:
+        raise InvalidInput(
+            f"a scenario may add at most {limits.SCENARIO_NEW_MILESTONES:,} milestones; this one adds {new:,}",
+            "changes.add",
+        )
+    links = 0
+    for entry in added if isinstance(added, list | tuple) else []:
+        if isinstance(entry, Mapping):
+            links += size(entry.get("after")) + size(entry.get("before"))
+    if links > limits.SCENARIO_NEW_LINKS:
+        raise InvalidInput(
+            f"a scenario's new milestones may have at most {limits.SCENARIO_NEW_LINKS:,} links (after "
+            f"and before together); these have {links:,}",
+            "changes.add",
+        )
+    capacities = size(raw.get("capacity"))
+    if capacities > limits.SCENARIO_CAPACITIES:
+        raise InvalidInput(
+            f"a scenario may change the capacity of at most {limits.SCENARIO_CAPACITIES:,} resources; "
+            f"this one changes {capacities:,}",
+            "changes.capacity",
+        )
+
+
+def check_goal_size(draft: Draft) -> None:
+    """Refuse changes that would take the goal past its milestones or dependencies limit."""
+    for what, count, limit in (
+        ("milestones", len(draft.milestones), limits.GOAL_MILESTONES),
+        ("dependencies", len(draft.links), limits.GOAL_DEPENDENCIES),
+    ):
+        if count > limit:
+            raise InvalidInput(
+                f"a goal may have at most {limit:,} {what}; with these changes it would have {count:,}",
+                "changes",
+            )
+
+
 def estimate_json(m: Milestone) -> list[int] | None:
     if m.likely is None:
         return None
@@ -82,7 +141,8 @@ def clean_changes(goal: Goal, raw: Any) -> dict[str, Any]:
     name; stored by id). ``remove``: milestone ids (their sub-milestones go too). ``capacity``:
     ``[{resource, capacity}]`` (the organisation's resource: adopting changes it for every goal
     that uses it). ``deadline``, ``start``: dates. Faults name their place, such as
-    ``changes.milestones[0].duration``.
+    ``changes.milestones[0].duration``. Changes larger than a scenario may hold are refused
+    first, whole (:func:`check_size`).
     """
     if raw is None:
         raw = {}
@@ -91,6 +151,7 @@ def clean_changes(goal: Goal, raw: Any) -> dict[str, Any]:
     unknown = sorted(set(raw) - set(CHANGE_KEYS))
     if unknown:
         raise InvalidInput(f"unknown change {unknown[0]!r}; use {', '.join(CHANGE_KEYS)}", "changes")
+    check_size(raw)
     rows = {m.pk: m for m in Milestone.objects.filter(goal=goal)}
     resources = {r.pk: r for r in Resource.objects.filter(organization_id=goal.organization_id)}
     out: dict[str, Any] = {"milestones": [], "add": [], "remove": [], "capacity": []}

@@ -39,7 +39,14 @@ from backcast.services.goals import clean_title, update_goal
 from backcast.services.plans import assemble_plan, planned
 from backcast.services.replanning import MilestoneMove, accept_plan, moves
 from backcast.services.resources import update_resource
-from backcast.services.scenario_changes import Draft, apply_changes, clean_changes, load_draft
+from backcast.services.scenario_changes import (
+    Draft,
+    apply_changes,
+    check_goal_size,
+    check_size,
+    clean_changes,
+    load_draft,
+)
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -254,7 +261,8 @@ def create_scenario(actor: AnyUser, goal_id: int, data: Mapping[str, Any]) -> Sc
     """Save a what-if of the goal's plan (owners and admins): a ``name`` and its ``changes``.
 
     The changed plan must be one the engine can plan (the fault is given at ``changes``
-    otherwise); names are unique in a goal.
+    otherwise); names are unique in a goal. Changes past a scenario's limits, or that would take
+    the goal past its own (``backcast.limits``), are refused before anything is written.
     """
     goal = get_for(Goal.objects.select_related("organization"), actor, Action.PLAN, pk=goal_id)
     name = clean_title(data.get("name"), "name", NAME_LIMIT)
@@ -264,6 +272,7 @@ def create_scenario(actor: AnyUser, goal_id: int, data: Mapping[str, Any]) -> Sc
     draft = apply_changes(load_draft(goal), changes)
     if draft.stale:
         raise InvalidInput(draft.stale[0], "changes")
+    check_goal_size(draft)
     result = plan_draft(draft, org_today(goal.organization))
     if result.result is None:
         raise InvalidInput(f"the changed plan cannot be planned: {result.error}", "changes")
@@ -288,11 +297,14 @@ def adopt_scenario(actor: AnyUser, scenario_id: int) -> Baseline:
     In order: the goal's dates, removals, capacities, milestone overrides, additions (with their
     links). Each goes through its own service with its own checks; any refusal (``InvalidInput``
     at ``changes``, naming the change) rolls back every change made before it. A scenario with
-    stale changes is refused whole. Returns the new baseline; the scenario is deleted.
+    stale changes is refused whole, and so is one larger than a scenario may now hold (kept from
+    before the limits), so the transaction stays short. Returns the new baseline; the scenario is
+    deleted.
     """
     scenario = get_for(Scenario.objects.select_for_update(), actor, Action.PLAN, pk=scenario_id)
     goal = get_for(Goal.objects.select_for_update(), actor, Action.PLAN, pk=scenario.goal_id)
     changes = scenario.changes
+    check_size(changes)
     draft = apply_changes(load_draft(goal), changes)
     if draft.stale:
         raise InvalidInput(f"{draft.stale[0]}; discard this scenario and make another", "changes")

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from backcast import limits
 from backcast.activity.context import SYSTEM, acting_as, quiet
 from backcast.activity.models import Verb
 from backcast.activity.recording import write
@@ -161,13 +162,40 @@ def cycle_after_restore(goal_id: int, returning: set[int]) -> list[int] | None:
     return None
 
 
+def check_room(goal_id: int, returning: set[int]) -> None:
+    """Refuse a restore that would take the goal past its milestones or dependencies limit
+    (``backcast.limits``): deleting and restoring must not grow a goal past what adding allows.
+
+    A goal already past a limit (made before the limits) still gets back what was deleted from it.
+    """
+    live = set(Milestone.objects.filter(goal_id=goal_id).values_list("pk", flat=True))
+    links = Dependency._base_manager.filter(successor__goal_id=goal_id)  # hidden links too
+    pairs = list(links.values_list("predecessor_id", "successor_id"))
+    after = live | returning
+    for what, before, count, limit in (
+        ("milestones", len(live), len(after), limits.GOAL_MILESTONES),
+        (
+            "dependencies",
+            sum(1 for p, s in pairs if p in live and s in live),
+            sum(1 for p, s in pairs if p in after and s in after),
+            limits.GOAL_DEPENDENCIES,
+        ),
+    ):
+        if before <= limit < count:
+            raise InvalidInput(
+                f"restoring it would give its goal {count:,} {what}, more than the {limit:,} a goal "
+                "may have: delete others first",
+                "milestone",
+            )
+
+
 @transaction.atomic
 def restore_milestone(actor: AnyUser, milestone_id: int, now: datetime | None = None) -> Milestone:
     """Take a milestone (and the sub-milestones deleted with it) out of the trash (owners and admins).
 
     Refused (``InvalidInput``) when it is not in the trash, its 30 days have passed, its goal or
-    its parent milestone is in the trash (restore that first), or its dependencies would now
-    close a cycle with links made while it was away.
+    its parent milestone is in the trash (restore that first), its dependencies would now
+    close a cycle with links made while it was away, or its goal would pass its limits.
     """
     now = now or timezone.now()
     base = Milestone.all_objects.select_for_update(of=("self",)).select_related("goal", "parent")
@@ -195,6 +223,7 @@ def restore_milestone(actor: AnyUser, milestone_id: int, now: datetime | None = 
         raise InvalidInput(
             f"restoring it would close a cycle: {path}; remove one of those links first", "milestone"
         )
+    check_room(milestone.goal_id, set(ids))
     Milestone.all_objects.filter(pk__in=ids).update(deleted_at=None, deleted_by=None)
     touch_successors(ids)
     write(

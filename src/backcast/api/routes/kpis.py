@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params import functions as params
 
+from backcast import limits
 from backcast.api.goal_schemas import (
     CheckpointIn,
     CheckpointOut,
@@ -31,6 +33,8 @@ from backcast.services.clock import org_today
 
 router = Router(tags=["kpis"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
+# A bulk request's readings, at most limits.READINGS_PER_REQUEST (maxItems in the document).
+ReadingsBatch = Annotated[list[ReadingIn], params.Body(..., max_length=limits.READINGS_PER_REQUEST)]
 
 
 def kpi_out(k: KPI) -> KPIOut:
@@ -101,8 +105,14 @@ def patch_kpi(
     "/kpis/{kpi_id}/readings",
     response={201: ReadingsRecorded, **ERRORS},
     summary="Record readings in bulk; a reading whose key was recorded before is skipped",
+    description=(
+        f"All or none. At most {limits.READINGS_PER_REQUEST:,} readings in one request (422 beyond): "
+        "send more in batches (keys make a retried batch harmless), or import a file of up to "
+        f"{limits.IMPORT_ROWS:,} readings on the KPI's import page (`/kpis/ID/import/`) or with "
+        "`backcast import readings`."
+    ),
 )
-def create_readings(request: HttpRequest, kpi_id: int, payload: list[ReadingIn]) -> Status[ReadingsRecorded]:
+def create_readings(request: HttpRequest, kpi_id: int, payload: ReadingsBatch) -> Status[ReadingsRecorded]:
     readings = [kpi_services.ReadingIn(date=r.date, value=r.value, key=r.key) for r in payload]
     result = kpi_services.record_readings(request.user, kpi_id, readings)
     return Status(201, ReadingsRecorded(created=result.created, duplicates=result.duplicates))

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from backcast import limits
 from backcast.api.goal_schemas import (
     DependencyIn,
     DependencyOut,
@@ -80,7 +81,18 @@ def list_milestones(request: HttpRequest, goal_id: int) -> list[MilestoneOut]:
     return milestones_out(goal.milestones.select_related("owner"))
 
 
-@router.post("/goals/{goal_id}/milestones", response={201: Created, **ERRORS}, summary="Add a milestone")
+GOAL_LIMITS = (
+    f"A goal holds at most {limits.GOAL_MILESTONES:,} milestones and {limits.GOAL_DEPENDENCIES:,} "
+    "dependencies: past either, the request is refused with 400 naming the limit and nothing is written."
+)
+
+
+@router.post(
+    "/goals/{goal_id}/milestones",
+    response={201: Created, **ERRORS},
+    summary="Add a milestone",
+    description=f"With its dependencies (`after`) and demand, all or nothing. {GOAL_LIMITS}",
+)
 def create_milestone(request: HttpRequest, goal_id: int, payload: MilestoneIn) -> Status[Created]:
     milestone = milestone_services.add_milestone(
         request.user, goal_id, after_data(payload.dict(exclude_unset=True))
@@ -156,6 +168,7 @@ def list_dependencies(request: HttpRequest, goal_id: int) -> list[DependencyOut]
     "/goals/{goal_id}/dependencies",
     response={201: Created, **ERRORS},
     summary="Add a dependency (refused if it would close a cycle)",
+    description=GOAL_LIMITS,
 )
 def create_dependency(request: HttpRequest, goal_id: int, payload: DependencyIn) -> Status[Created]:
     dependency = milestone_services.add_dependency(request.user, goal_id, payload.dict())

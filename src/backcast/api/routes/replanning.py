@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from backcast import limits
 from backcast.api.inputs import Pagination
 from backcast.api.replanning_schemas import (
     BaselineDetailOut,
@@ -176,7 +177,14 @@ def list_scenarios(request: HttpRequest, goal_id: int) -> list[ScenarioOut]:
         "Nothing of the goal changes. `changes`: per-milestone `duration`/`estimate` overrides, "
         "milestones to `add` (finish-to-start `after` and `before` existing ones, with `demand`), "
         "milestones to `remove`, resource `capacity` overrides, a new `deadline` or `start`. "
-        "Faults name the change, e.g. `changes.milestones[0].duration`."
+        "Faults name the change, e.g. `changes.milestones[0].duration`. Limits, so that adopting "
+        f"stays one short transaction: at most {limits.SCENARIO_MILESTONES:,} milestones changed, "
+        f"added and removed together, of which {limits.SCENARIO_NEW_MILESTONES:,} added, with "
+        f"{limits.SCENARIO_NEW_LINKS:,} links (`after` and `before`) in all; "
+        f"{limits.SCENARIO_CAPACITIES:,} capacities; and the goal with the changes within its own "
+        f"limits ({limits.GOAL_MILESTONES:,} milestones, {limits.GOAL_DEPENDENCIES:,} dependencies). "
+        "A larger scenario is refused whole (422 for one list too long, 400 naming the limit "
+        "otherwise) and nothing is written."
     ),
 )
 def create_scenario(request: HttpRequest, goal_id: int, payload: ScenarioIn) -> Status[Created]:
@@ -235,7 +243,8 @@ def get_scenario(request: HttpRequest, scenario_id: int) -> ScenarioDetailOut:
     description=(
         "Applies every change through the same rules as the milestone, goal and resource routes, "
         "all or nothing, then accepts the new plan as a baseline ('adopted scenario NAME'; its id "
-        "is answered) and deletes the scenario."
+        "is answered) and deletes the scenario. A scenario kept from before the limits that holds "
+        "more changes than a new one may is refused (400): discard it and make smaller ones."
     ),
 )
 def adopt_scenario(request: HttpRequest, scenario_id: int) -> Status[Created]:
