@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -248,3 +249,26 @@ def test_trashing_and_restoring_a_milestone_makes_copies_of_its_successors_stale
     after = Milestone.objects.get(pk=review.pk).version
     assert before < during < after
     assert Milestone.objects.get(pk=audit.pk).version == audit.version  # a predecessor's is untouched
+
+
+def test_the_head_of_a_chain_of_5000_milestones_comes_back_from_the_trash(
+    alice: User, acme: Organization
+) -> None:
+    """The cycle check walks the chain without recursion, and still refuses a cycle at its end."""
+    goal = create_goal(alice, {"title": "Raise OTD to 95%", "deadline": DEADLINE, "start": START})
+    chain = Milestone.objects.bulk_create(
+        Milestone(goal=goal, title=f"Step {k}", duration=1) for k in range(5000)
+    )
+    Dependency.objects.bulk_create(
+        Dependency(predecessor=a, successor=b) for a, b in itertools.pairwise(chain)
+    )
+    head, last = chain[0], chain[-1]
+    delete_milestone(alice, head.pk)
+    restore_milestone(alice, head.pk)
+    assert Milestone.objects.get(pk=head.pk).deleted_at is None
+    delete_milestone(alice, head.pk)
+    Dependency.objects.create(predecessor=last, successor=head)  # linked while the head was away
+    with pytest.raises(
+        InvalidInput, match=r"would close a cycle: 'Step 0' -> 'Step 1' -> .* -> 'Step 4999' -> 'Step 0'"
+    ):
+        restore_milestone(alice, head.pk)

@@ -12,6 +12,7 @@ from django.db.models import F
 from backcast import limits
 from backcast.goals.models import Demand, Dependency, Goal, Milestone, Resource
 from backcast.organizations.tenancy import Action, get_for
+from backcast.planning.graph import path as graph_path
 from backcast.services.activity import recorded_as_change
 from backcast.services.errors import InvalidInput, check_version
 from backcast.services.goals import clean_title, member_of
@@ -104,21 +105,6 @@ def apply_milestone_fields(milestone: Milestone, data: dict[str, Any]) -> None:
             milestone.parent = found
 
 
-def reaches(graph: dict[int, list[int]], start: int, goal: int) -> list[int] | None:
-    """A path from ``start`` to ``goal`` in ``graph`` (successor lists), or None."""
-    stack = [(start, [start])]
-    visited = {start}
-    while stack:
-        node, path = stack.pop()
-        if node == goal:
-            return path
-        for nxt in graph.get(node, []):
-            if nxt not in visited:
-                visited.add(nxt)
-                stack.append((nxt, [*path, nxt]))
-    return None
-
-
 def parse_after(after: Any) -> list[tuple[int, str, int]]:
     """``after`` entries as (milestone id, kind, lag): an id, or {id, lag, type}."""
     if after is None:
@@ -170,7 +156,7 @@ def set_predecessors(milestone: Milestone, links: list[tuple[int, str, int]]) ->
         )
     titles = dict(Milestone.objects.filter(goal_id=milestone.goal_id).values_list("pk", "title"))
     for index, (ident, _, _) in enumerate(links):
-        path = reaches(graph, milestone.pk, ident)
+        path = graph_path(graph, milestone.pk, ident)
         if path is not None:
             cycle = " -> ".join(repr(titles.get(n, milestone.title)) for n in [*path, milestone.pk])
             raise InvalidInput(f"would close a cycle: {cycle}", f"after[{index}]")

@@ -30,6 +30,7 @@ from backcast.activity.recording import write
 from backcast.goals.models import Dependency, Goal, Milestone
 from backcast.organizations.models import Organization
 from backcast.organizations.tenancy import Action, get_for, user_pk
+from backcast.planning.graph import find_cycle
 from backcast.services.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -133,33 +134,16 @@ def restore_goal(actor: AnyUser, goal_id: int, now: datetime | None = None) -> G
 
 
 def cycle_after_restore(goal_id: int, returning: set[int]) -> list[int] | None:
-    """A cycle the goal's live links would have with the returning milestones' links, or None."""
+    """A cycle the goal's live links would have with the returning milestones' links, closed
+    (its first milestone again at the end), or None."""
     live = set(Milestone.objects.filter(goal_id=goal_id).values_list("pk", flat=True)) | returning
-    graph: dict[int, list[int]] = defaultdict(list)
+    succs: dict[int, list[int]] = defaultdict(list)
     links = Dependency._base_manager.filter(successor__goal_id=goal_id)  # hidden links too
     for pred, succ in links.values_list("predecessor_id", "successor_id"):
         if pred in live and succ in live:
-            graph[pred].append(succ)
-    state: dict[int, int] = {}  # 1: on the path, 2: done
-
-    def visit(node: int, path: list[int]) -> list[int] | None:
-        state[node] = 1
-        for nxt in graph[node]:
-            if state.get(nxt) == 1:
-                return [*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt]
-            if nxt not in state:
-                found = visit(nxt, [*path, nxt])
-                if found:
-                    return found
-        state[node] = 2
-        return None
-
-    for start in sorted(returning):
-        if start not in state:
-            found = visit(start, [start])
-            if found:
-                return found
-    return None
+            succs[pred].append(succ)
+    cycle = find_cycle(sorted(live), succs)
+    return [*cycle, cycle[0]] if cycle else None
 
 
 def check_room(goal_id: int, returning: set[int]) -> None:
