@@ -13,7 +13,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 
-from backcast.goals.models import KPI, CheckIn, Checkpoint, Goal, Milestone, Reading
+from backcast.goals.models import KPI, CheckIn, Checkpoint, Goal, Milestone
 from backcast.planning.engine import PlannedMilestone, PlanResult
 from backcast.planning.health import Health, HealthFacts, KpiSignal, health
 from backcast.planning.kpi import Point, forecast, history_check, interim_target, trajectory
@@ -21,6 +21,7 @@ from backcast.planning.smart import CapacityVerdict, GoalFacts, KpiFacts, Letter
 from backcast.services.errors import InvalidInput
 from backcast.services.plans import GoalPlan, goal_plan
 from backcast.services.progress import kpi_target
+from backcast.services.readings import with_readings
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,18 +33,16 @@ class Facts:
 
 
 def gather(goal: Goal, today: date) -> Facts:
-    """The goal's KPIs and readings in two queries, and its plan (None when it cannot be planned)."""
-    kpis = list(KPI.objects.filter(goal=goal).order_by("pk"))
-    points: dict[int, list[Point]] = defaultdict(list)
-    for kpi_id, day, value in (
-        Reading.objects.filter(kpi__goal=goal).order_by("date", "pk").values_list("kpi_id", "date", "value")
-    ):
-        points[kpi_id].append(Point(day, value))
+    """The goal's KPIs and readings in two queries (see ``services.readings``), and its plan.
+
+    The plan is None when the goal cannot be planned.
+    """
+    kpis = with_readings(KPI.objects.filter(goal=goal).order_by("pk"))
     try:
         plan: GoalPlan | None = goal_plan(goal, today)
     except InvalidInput:
         plan = None
-    return Facts([(k, points[k.pk]) for k in kpis], plan)
+    return Facts(kpis, plan)
 
 
 def goal_smart(goal: Goal, today: date, facts: Facts | None = None) -> list[LetterCheck]:

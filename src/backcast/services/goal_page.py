@@ -4,7 +4,8 @@ Read-only. The facts are gathered once (:func:`backcast.services.portfolio.gathe
 handed to the same judges the API uses (``services.assessment``), so the page and the API never
 disagree. Every KPI's trajectory is worked out from those facts too (the plan and the pins
 already read), so the page takes the same queries for 2 KPIs or 20. Chart data is plain
-JSON-ready dicts (ISO dates) for the page's ``json_script``.
+JSON-ready dicts (ISO dates) for the page's ``json_script``, at most :data:`CHART_POINTS`
+readings a KPI: a longer history is drawn as means over spans of days, its latest reading as it is.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import Any
 from backcast.goals.models import KPI, Goal, Milestone
 from backcast.planning.engine import PlannedMilestone, PlanResult
 from backcast.planning.health import Health
-from backcast.planning.kpi import Forecast, Point, forecast, interim_target, progress
+from backcast.planning.kpi import Forecast, Point, Trend, interim_target, progress, trend
 from backcast.planning.report import verdict
+from backcast.planning.series import thin
 from backcast.planning.smart import LetterCheck
 from backcast.services import assessment
 from backcast.services.plans import GoalPlan
@@ -27,6 +29,7 @@ from backcast.services.progress import kpi_target
 from backcast.services.reviews import Review, participation
 
 FORECAST_POINTS = 8  # where the forecast band is drawn between the last reading and the target date
+CHART_POINTS = 500  # readings drawn a KPI at most: about one a pixel of its chart
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +141,9 @@ def kpi_card(
 ) -> KpiCard:
     target = kpi_target(kpi, goal.deadline)
     latest = readings[-1] if readings else None
-    at_target = forecast(readings, target.target_date)
+    line = trend(readings)
+    at_target = line.at(target.target_date) if line is not None else None
+    shown, days = thin(readings, CHART_POINTS)
     chart: dict[str, Any] = {
         "name": kpi.name,
         "unit": kpi.unit,
@@ -149,9 +154,10 @@ def kpi_card(
         "target_date": target.target_date.isoformat(),
         "today": today.isoformat(),
         "band": [kpi.band_low, kpi.band_high] if kpi.direction == KPI.Direction.BAND else None,
-        "readings": [[p.day.isoformat(), p.value] for p in readings],
+        "readings": [[p.day.isoformat(), p.value] for p in shown],
+        "means_of_days": days,  # 0: every reading; otherwise each point but the last is a mean
         "trajectory": trajectory_points(kpi, goal, result, pins),
-        "forecast": forecast_points(readings, target.target_date, at_target),
+        "forecast": forecast_points(readings, target.target_date, line),
     }
     return KpiCard(
         kpi=kpi,
@@ -179,12 +185,11 @@ def trajectory_points(
     return points
 
 
-def forecast_points(
-    readings: list[Point], target_date: date, at_target: Forecast | None
-) -> dict[str, Any] | None:
+def forecast_points(readings: list[Point], target_date: date, line: Trend | None) -> dict[str, Any] | None:
     """The trend from the last reading to the target date with its band, sampled for drawing."""
-    if at_target is None:
+    if line is None:
         return None
+    at_target = line.at(target_date)
     last = readings[-1].day
     span = (target_date - last).days
     steps = range(FORECAST_POINTS + 1)
@@ -195,8 +200,7 @@ def forecast_points(
     )
     points = []
     for day in days:
-        f = forecast(readings, day, at_target.level)
-        assert f is not None  # the same readings forecast on any day
+        f = line.at(day, at_target.level)
         points.append([day.isoformat(), f.value, f.low, f.high])
     return {
         "level": at_target.level,

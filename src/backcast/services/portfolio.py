@@ -19,7 +19,6 @@ rows, see :mod:`backcast.goals.stamps`), on a new day, or after :data:`SUMMARY_V
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -40,7 +39,6 @@ from backcast.goals.models import (
     Goal,
     GoalSummary,
     Milestone,
-    Reading,
 )
 from backcast.planning.calendar import WorkCalendar
 from backcast.planning.engine import PlannedMilestone, PlanResult
@@ -51,6 +49,7 @@ from backcast.services.assessment import judge_health
 from backcast.services.errors import InvalidInput
 from backcast.services.plans import assemble_plan, planned
 from backcast.services.progress import kpi_target
+from backcast.services.readings import with_readings
 
 SUMMARY_VERSION = 1  # raise it when what a summary holds, or how it is worked out, changes
 NEXT_MILESTONES = 3
@@ -106,16 +105,9 @@ def gather_many(goals: Sequence[Goal], today: date, *, with_kpis: bool = True) -
     ):
         facts[goal_of[d.milestone_id]].demands.append(d)
     if with_kpis:
-        points: dict[int, list[Point]] = defaultdict(list)
-        for kpi_id, day, value in (
-            Reading.objects.filter(kpi__goal_id__in=ids)
-            .order_by("date", "pk")
-            .values_list("kpi_id", "date", "value")
-        ):
-            points[kpi_id].append(Point(day, value))
         goal_of_kpi = {}
-        for kpi in KPI.objects.filter(goal_id__in=ids).order_by("pk"):
-            facts[kpi.goal_id].kpis.append((kpi, points[kpi.pk]))
+        for kpi, points in with_readings(KPI.objects.filter(goal_id__in=ids).order_by("pk")):
+            facts[kpi.goal_id].kpis.append((kpi, points))
             facts[kpi.goal_id].pins[kpi.pk] = {}
             goal_of_kpi[kpi.pk] = kpi.goal_id
         for kpi_id, day, value in Checkpoint.objects.filter(kpi__goal_id__in=ids).values_list(
