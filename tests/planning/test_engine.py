@@ -324,7 +324,8 @@ def test_a_lead_against_the_resource_order_drops_that_hand_over_only() -> None:
 
 
 def test_resource_links_are_kept_unless_they_close_a_loop() -> None:
-    from backcast.planning.engine import reaches, with_links
+    from backcast.planning.engine import with_links
+    from backcast.planning.graph import reaches
     from backcast.planning.risk import Edge
 
     edges = [Edge(0, 1)]

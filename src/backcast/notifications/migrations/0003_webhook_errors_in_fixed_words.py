@@ -9,7 +9,9 @@ kept as they are. Nothing is undone going back: the removed words are gone.
 
 import re
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 STATUS = re.compile(r"^HTTP (\d{3})\b")
 KEPT = {
@@ -25,7 +27,7 @@ KEPT = {
 BATCH = 1000
 
 
-def fixed_words(error):
+def fixed_words(error: str) -> str:
     if error in KEPT:
         return error
     status = STATUS.match(error)
@@ -36,7 +38,7 @@ def fixed_words(error):
     return "connection failed"
 
 
-def reduce_errors(apps, schema_editor):
+def reduce_errors(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Attempt = apps.get_model("notifications", "Attempt")
     Delivery = apps.get_model("notifications", "Delivery")
     for model, field, channel in (
