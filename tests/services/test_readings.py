@@ -113,3 +113,15 @@ def test_a_long_history_is_summed_over_its_latest_readings_only(
         (START + timedelta(days=29), 1),
     ]
     assert points[-1] == recorded[-1]
+
+
+def test_a_value_no_measure_reaches_is_left_out_of_the_sums(
+    goal: Goal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(readings, "RAW_READINGS", 10)
+    kpi = new_kpi(goal)
+    Reading.objects.create(kpi=kpi, date=START - timedelta(days=1), value=1e200)  # its square overflows
+    recorded = record(kpi, days=10, per_day=2)
+    [(_, points)] = of(goal)
+    assert points[0].day == START
+    assert sum(p.count for p in points) == len(recorded)

@@ -168,7 +168,7 @@ class Trend:
 
 
 def trend(readings: Sequence[Point]) -> Trend | None:
-    """The least-squares linear trend through ``readings``, in one pass over them each time.
+    """The least-squares linear trend through ``readings``, in a few passes over them (linear time).
 
     Why a straight line: operations KPIs are read weekly or monthly, so a goal has a few dozen
     points at most, too few for seasonal models; a trend with an honest prediction band (Student's

@@ -28,6 +28,7 @@ from backcast.planning.kpi import Point
 RAW_READINGS = 5_000  # a KPI with no more is read reading by reading, as it always was
 HISTORY_DAYS = 10_000  # the days (27 years) of a longer history that its daily sums cover
 SUMMED_READINGS = 500_000  # and the readings they cover at most (57 years of hourly readings)
+FARTHEST = 1e150  # readings farther than this from the latest one are left out of the sums
 
 
 def with_readings(kpis: QuerySet[KPI]) -> list[tuple[KPI, list[Point]]]:
@@ -60,6 +61,8 @@ def daily_sums(kpi_ids: list[int], points: dict[int, list[Point]]) -> None:
 
     The sums are taken of each value less the KPI's latest one, which keeps them small (a KPI
     hovers near its latest value) and so the spreads, found from sums of squares, exact enough.
+    A value more than :data:`FARTHEST` from the latest is left out: no measure moves so far, and
+    its square would overflow the sum, which PostgreSQL refuses with an error.
     """
     newest = Reading.objects.filter(kpi=OuterRef("kpi_id")).order_by("-date")
     latest = Reading.objects.filter(kpi=OuterRef("pk")).order_by("-date", "-pk").values("pk")[:1]
@@ -72,8 +75,12 @@ def daily_sums(kpi_ids: list[int], points: dict[int, list[Point]]) -> None:
         .values_list("pk", "kpi_id", "date", "value", "after")
     }
     recent = Q()
-    for kpi_id, (_, day, _, after) in last.items():
-        since = Q(kpi_id=kpi_id, date__gte=date.fromordinal(max(1, day.toordinal() - HISTORY_DAYS + 1)))
+    for kpi_id, (_, day, value, after) in last.items():
+        since = Q(
+            kpi_id=kpi_id,
+            date__gte=date.fromordinal(max(1, day.toordinal() - HISTORY_DAYS + 1)),
+            value__range=(value - FARTHEST, value + FARTHEST),
+        )
         recent |= since & Q(date__gt=after) if after is not None else since
     reference = Case(
         *(When(kpi_id=kpi_id, then=Value(value)) for kpi_id, (_, _, value, _) in last.items()),
