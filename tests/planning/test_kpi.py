@@ -304,3 +304,27 @@ def test_the_current_value_is_the_last_reading_of_the_latest_day() -> None:
     assert check is not None
     assert check.verdict == "pass"
     assert "25 h" in check.reason
+
+
+@given(
+    st.lists(st.integers(-30, 220), max_size=30), st.dictionaries(st.integers(-30, 220), st.floats(0, 100))
+)
+def test_a_trajectory_holds_the_interim_target_of_each_day(
+    offsets: list[int], pinned: dict[int, float]
+) -> None:
+    start = date(2027, 1, 1)  # OTD's baseline date
+    pins = {start + timedelta(days=d): v for d, v in pinned.items()}
+    days = [start + timedelta(days=d) for d in offsets]
+    for c in trajectory(OTD, days, pins):
+        assert c.value == (pins[c.day] if c.pinned else interim_target(OTD, c.day, pins))
+
+
+def test_a_trajectory_through_20_000_pins_takes_well_under_a_second() -> None:
+    long = KpiTarget("increase", 95.0, date(2145, 1, 1), baseline=80.0, baseline_date=date(2025, 1, 1))
+    pins = {date(2025, 1, 1) + timedelta(days=2 * d): 80.0 + d / 1000 for d in range(1, 20_001)}
+    finishes = [date(2025, 1, 1) + timedelta(days=20 * d + 1) for d in range(2_000)]  # between pins
+    began = time.process_time()
+    points = trajectory(long, finishes, pins)
+    assert time.process_time() - began < 1.0  # sorting the pins again for each day took seconds
+    assert len(points) == 22_000
+    assert points[0].value == pytest.approx(80.0005)  # halfway from the baseline to the first pin

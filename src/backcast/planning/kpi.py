@@ -6,7 +6,7 @@ a month being 365.25 / 12 days, because that is how operations teams talk about 
 
 from __future__ import annotations
 
-import itertools
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -76,32 +76,51 @@ def interim_target(kpi: KpiTarget, day: date, pins: Mapping[date, float] | None 
     reachable). Before the baseline date it is the baseline; after the target date, the target.
     None when the baseline is unknown: there is nothing to draw a trajectory from.
     """
-    if kpi.baseline is None or kpi.baseline_date is None or kpi.baseline_date >= kpi.target_date:
+    if not has_trajectory(kpi):
         return None
     points = anchors(kpi, pins or {})
-    if day <= points[0].day:
+    return along(points, [p.day for p in points], day)
+
+
+def has_trajectory(kpi: KpiTarget) -> bool:
+    """Whether a trajectory can be drawn: a known baseline, dated before the target date."""
+    return kpi.baseline is not None and kpi.baseline_date is not None and kpi.baseline_date < kpi.target_date
+
+
+def along(points: Sequence[Point], days: Sequence[date], day: date) -> float:
+    """The value on ``day`` of the line through ``points`` (their ``days``, strictly increasing).
+
+    Flat before the first point and after the last; the segment is found by bisection, so a
+    trajectory with many pins costs a logarithm of them a day, not a pass over them.
+    """
+    if day <= days[0]:
         return points[0].value
-    for left, right in itertools.pairwise(points):
-        if day <= right.day:
-            span = (right.day - left.day).days
-            return left.value + (right.value - left.value) * (day - left.day).days / span
-    return points[-1].value
+    right = bisect.bisect_left(days, day)
+    if right == len(points):
+        return points[-1].value
+    left = points[right - 1]
+    span = (points[right].day - left.day).days
+    return left.value + (points[right].value - left.value) * (day - left.day).days / span
 
 
 def trajectory(
     kpi: KpiTarget, checkpoints: Sequence[date], pins: Mapping[date, float] | None = None
 ) -> list[Checkpoint]:
-    """Interim targets at each checkpoint day (milestone finishes) plus every pinned one, sorted."""
+    """Interim targets at each checkpoint day (milestone finishes) plus every pinned one, sorted.
+
+    Without a known baseline only the pins are there: nothing else can be derived.
+    """
     pins = pins or {}
     days = sorted(set(checkpoints) | set(pins))
+    known = has_trajectory(kpi)
+    points = anchors(kpi, pins) if known else []
+    anchor_days = [p.day for p in points]
     result = []
     for day in days:
         if day in pins:
             result.append(Checkpoint(day, pins[day], pinned=True))
-            continue
-        value = interim_target(kpi, day, pins)
-        if value is not None:
-            result.append(Checkpoint(day, value))
+        elif known:
+            result.append(Checkpoint(day, along(points, anchor_days, day)))
     return result
 
 
