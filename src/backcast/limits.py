@@ -20,6 +20,9 @@ nothing, so configuration, services, pages and the API all read it.
   transaction, and an added milestone or link costs far more there than a changed duration (each
   checks the goal's whole graph): the largest scenario on the largest goal adopts in about 10 s on
   the 2-core machine of the README's figures, within SQLite's 20 s wait for a lock.
+- A goal has at most :data:`GOAL_KPIS` KPIs. Every view of a goal reads each KPI's history (a
+  long one as daily sums, about a third of a second for 500,000 readings on SQLite), so the KPIs
+  a goal may have bound what one view can cost. A SMART goal is proved by a handful.
 - :data:`READINGS_PER_REQUEST` readings in one API request: a KPI read every hour for a year is
   8,760. More go in batches, or in a file (below).
 - :data:`IMPORT_ROWS` readings in one imported file: the import is one transaction, about 20 s
@@ -44,6 +47,7 @@ from __future__ import annotations
 
 GOAL_MILESTONES = 2_000
 GOAL_DEPENDENCIES = 5_000
+GOAL_KPIS = 20
 SCENARIO_MILESTONES = 500
 SCENARIO_NEW_MILESTONES = 50
 SCENARIO_NEW_LINKS = 100

@@ -113,4 +113,4 @@ def test_a_failing_job_does_not_stop_the_others() -> None:
     counts = run_jobs(NOW, [("broken", broken), ("fine", fine)])
     assert counts == {"errors": 1, "fine.done": 2}
     assert ran == [NOW]
-    assert [name for name, _ in JOBS] == ["reminders", "digests", "trash", "deliveries"]
+    assert [name for name, _ in JOBS] == ["reminders", "digests", "trash", "summaries", "deliveries"]

@@ -204,3 +204,39 @@ def test_a_summary_labelled_with_an_older_stamp_is_computed_again(acme: Organiza
     GoalSummary.objects.filter(goal=goal).update(stamp=stamp(goal) - 1, status="off_track")  # raced
     assert one(acme, alice, today).status == assessment.goal_health(goal, today).status != "off_track"
     assert GoalSummary.objects.get(goal=goal).stamp == stamp(goal)
+
+
+def test_the_worker_computes_the_days_summaries_before_anyone_opens_the_dashboard(
+    acme: Organization, alice: User, django_assert_max_num_queries: Any
+) -> None:
+    """A tick computes at most its batch; the next ones finish; then the dashboard reads only."""
+    from datetime import UTC, datetime
+
+    today = org_today(acme)
+    goals = [template_goal(alice, acme, kind, history=False) for kind in ("manufacturing", "supply-chain")]
+    every = Goal.objects.filter(organization=acme)  # with the objectives the templates serve
+    moment = datetime.now(UTC)
+    assert portfolio.refresh_stale(moment, batch=1) == 1
+    assert portfolio.refresh_stale(moment, batch=100) == every.count() - 1
+    assert portfolio.refresh_stale(moment, batch=100) == 0
+    assert {s.goal_id: s.day for s in GoalSummary.objects.all()} == {g.pk: today for g in every}
+    with django_assert_max_num_queries(1):  # stored: nothing computed in the request
+        summaries(every, today)
+    Milestone.objects.filter(goal=goals[0]).update(duration=3)  # a write makes that one stale
+    assert portfolio.refresh_stale(moment) == 1
+
+
+def test_a_goal_has_at_most_its_limit_of_kpis(
+    acme: Organization, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backcast import limits
+    from backcast.services.errors import InvalidInput
+    from backcast.services.kpis import add_kpi
+
+    goal = Goal.objects.create(organization=acme, title="Cut scrap", deadline=date(2031, 6, 30))
+    monkeypatch.setattr(limits, "GOAL_KPIS", 2)
+    for name in ("Scrap", "Yield"):
+        add_kpi(alice, goal.pk, {"name": name, "unit": "%", "target": 90})
+    with pytest.raises(InvalidInput, match="a goal may have at most 2 KPIs; this one has 2 already"):
+        add_kpi(alice, goal.pk, {"name": "OEE", "unit": "%", "target": 85})
+    assert KPI.objects.filter(goal=goal).count() == 2

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.db import close_old_connections
 
-from backcast.services import digest, notifications, reviews, trash
+from backcast.services import digest, notifications, portfolio, reviews, trash
 
 log = logging.getLogger("backcast.worker")
 
@@ -23,7 +23,11 @@ Job = Callable[[datetime], "int | dict[str, int]"]
 JOBS: list[tuple[str, Job]] = [
     ("reminders", reviews.send_reminders),
     ("digests", digest.send_digests),
-    ("trash", trash.purge_expired),  # goals and milestones 30 days in the trash, deleted for good
+    ("trash", trash.purge_expired),
+    (
+        "summaries",
+        portfolio.refresh_stale,
+    ),  # the dashboard's summaries, ready before it is opened  # goals and milestones 30 days in the trash, deleted for good
     ("deliveries", notifications.deliver_due),  # last: sends what the jobs above created
 ]
 

@@ -90,8 +90,14 @@ def apply_kpi_fields(kpi: KPI, data: dict[str, Any]) -> None:
 
 @transaction.atomic
 def add_kpi(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> KPI:
-    """Add a KPI to a goal (owners and admins)."""
-    goal = get_for(Goal.objects.all(), actor, Action.PLAN, pk=goal_id)
+    """Add a KPI to a goal (owners and admins); refused once the goal has ``limits.GOAL_KPIS``
+    (counted under the goal's row lock)."""
+    goal = get_for(Goal.objects.select_for_update(), actor, Action.PLAN, pk=goal_id)
+    count = KPI.objects.filter(goal=goal).count()
+    if count >= limits.GOAL_KPIS:
+        raise InvalidInput(
+            f"a goal may have at most {limits.GOAL_KPIS:,} KPIs; this one has {count:,} already"
+        )
     if "name" not in data:
         raise InvalidInput("must not be empty", "name")
     if "unit" not in data:

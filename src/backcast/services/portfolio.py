@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, QuerySet, Subquery, TextField
@@ -40,6 +41,7 @@ from backcast.goals.models import (
     GoalSummary,
     Milestone,
 )
+from backcast.organizations.models import Organization
 from backcast.planning.calendar import WorkCalendar
 from backcast.planning.engine import PlannedMilestone, PlanResult
 from backcast.planning.health import Health
@@ -53,6 +55,7 @@ from backcast.services.readings import with_readings
 
 SUMMARY_VERSION = 1  # raise it when what a summary holds, or how it is worked out, changes
 NEXT_MILESTONES = 3
+SUMMARIES_PER_TICK = 200  # goals whose summary the worker computes on one tick
 DUE_SOON_DAYS = 14  # "due soon": planned to finish within this many days, or behind already
 
 
@@ -292,6 +295,30 @@ def summaries(goals: QuerySet[Goal], today: date) -> list[Summary]:
         )
         for r in rows
     ]
+
+
+def refresh_stale(moment: datetime, batch: int = SUMMARIES_PER_TICK) -> int:
+    """The worker's job: summaries missing or stale for their organisation's today, computed and
+    stored, at most ``batch`` a tick; returns how many.
+
+    So the first dashboard or goal list of a day finds them ready instead of computing every
+    goal's inside that request (which the request still does for what the worker has not reached,
+    or when no worker runs). A few workers at once only compute some summaries twice.
+    """
+    done = 0
+    for org_id, zone in Organization.objects.order_by("pk").values_list("pk", "timezone"):
+        if done >= batch:
+            break
+        today = moment.astimezone(ZoneInfo(zone)).date()
+        rows = (
+            Goal.objects.filter(organization_id=org_id).order_by("pk").values("pk", *CHECKS, "stamp__stamp")
+        )
+        stale = {r["pk"]: r["stamp__stamp"] or 0 for r in rows if not is_fresh(r, today)}
+        chosen = dict(list(stale.items())[: batch - done])
+        if chosen:
+            refresh(chosen, today)
+            done += len(chosen)
+    return done
 
 
 def is_fresh(row: dict[str, Any], today: date) -> bool:
