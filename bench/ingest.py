@@ -63,9 +63,9 @@ def write_xlsx(path: Path, rows: int) -> None:
 
 def setup_kpi() -> tuple[int, int]:
     """An organisation, a goal and two KPIs; their ids."""
-    from backcast.services.accounts import create_user
-    from backcast.services.goals import create_goal
-    from backcast.services.kpis import add_kpi
+    from backcast.services.goals.goals import create_goal
+    from backcast.services.goals.kpis import add_kpi
+    from backcast.services.platform.accounts import create_user
 
     user, _ = create_user(
         "bench@backcast.local", "bench-password-1", org="Bench", role="admin", validate=False
@@ -84,7 +84,7 @@ def bare_insert(kpi_id: int, rows: int) -> tuple[float, float]:
 
     from backcast.goals.models import KPI, Reading
     from backcast.goals.stamps import inserts_bump_once
-    from backcast.services.imports import Writer, bulk_session
+    from backcast.services.intake.imports import Writer, bulk_session
 
     writer = Writer(kpi_id, recorded_by=None)
     ops = connection.ops
@@ -106,7 +106,7 @@ def bare_insert(kpi_id: int, rows: int) -> tuple[float, float]:
 
 def timed_import(kpi_id: int, path: Path) -> tuple[float, float, object]:
     """Seconds (wall, CPU) to import the file as the operator, and the result."""
-    from backcast.services.imports import import_readings
+    from backcast.services.intake.imports import import_readings
 
     began, cpu = time.perf_counter(), time.process_time()
     with path.open("rb") as file:

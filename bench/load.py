@@ -99,9 +99,9 @@ def seed(goal_count: int, rng: random.Random) -> dict[str, Any]:
 
     from backcast.goals.models import KPI, CheckIn, Demand, Dependency, Goal, Milestone, Reading, Resource
     from backcast.organizations.models import Organization, Team
-    from backcast.services.accounts import create_user
-    from backcast.services.clock import org_today
-    from backcast.services.tokens import create_token
+    from backcast.services.platform.accounts import create_user
+    from backcast.services.platform.clock import org_today
+    from backcast.services.platform.tokens import create_token
 
     admin, _ = create_user("admin@load.test", PASSWORD, org="Load Plant", role="admin", validate=False)
     org = Organization.objects.get(name="Load Plant")
@@ -344,7 +344,7 @@ def main() -> None:
     from django.db import connection, connections
 
     from backcast.goals.models import Goal
-    from backcast.services.portfolio import summaries
+    from backcast.services.reporting.portfolio import summaries
 
     began = time.perf_counter()
     data = seed(args.goals, random.Random(args.seed))

@@ -92,8 +92,8 @@ def build(rng: random.Random) -> None:
         Resource,
     )
     from backcast.organizations.models import Organization, Team
-    from backcast.services.accounts import create_user
-    from backcast.services.clock import org_today
+    from backcast.services.platform.accounts import create_user
+    from backcast.services.platform.clock import org_today
 
     create_user(EMAIL, "bench-password", org="Bench Plant", role="admin", name="Bench Admin", validate=False)
     org = Organization.objects.get(name="Bench Plant")
@@ -270,8 +270,8 @@ def main() -> None:
     from backcast.accounts.models import User
     from backcast.goals.models import KPI, Goal, Milestone, Reading
     from backcast.organizations.models import Organization
-    from backcast.services.clock import org_today
-    from backcast.services.kpis import ReadingIn, record_readings
+    from backcast.services.goals.kpis import ReadingIn, record_readings
+    from backcast.services.platform.clock import org_today
 
     setup_test_environment()
     call_command("migrate", verbosity=0)

@@ -89,9 +89,9 @@ def pages(requests: int) -> None:
     from backcast.goals.models import KPI, Goal, Reading
     from backcast.goals.stamps import inserts_bump_once
     from backcast.organizations.models import Organization
-    from backcast.services.accounts import create_user
-    from backcast.services.clock import org_today
-    from backcast.services.tokens import create_token
+    from backcast.services.platform.accounts import create_user
+    from backcast.services.platform.clock import org_today
+    from backcast.services.platform.tokens import create_token
 
     setup_test_environment()
     call_command("migrate", verbosity=0)

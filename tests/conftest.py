@@ -106,7 +106,7 @@ def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
 
 
 def make_user(email: str, org: str, role: str, name: str = "") -> User:
-    from backcast.services.accounts import create_user
+    from backcast.services.platform.accounts import create_user
 
     user, _ = create_user(email, PASSWORD, org=org, role=role, name=name, validate=False)
     return user

@@ -223,7 +223,7 @@ def proxy_config(env: Mapping[str, str]) -> dict[str, Any]:
     asked for; sent by a client straight to the app, they are whatever it likes. So they are read
     only when the operator says a proxy in front sets them, replacing what the client sent.
     ``TRUST_X_FORWARDED_FOR`` (log-in throttling by the first ``X-Forwarded-For`` hop, see
-    :mod:`backcast.services.throttle`) needs such a proxy too.
+    :mod:`backcast.services.platform.throttle`) needs such a proxy too.
     """
     behind = env_bool(env, "BEHIND_PROXY", False)
     forwarded_for = env_bool(env, "TRUST_X_FORWARDED_FOR", False)

@@ -120,7 +120,7 @@ SERVER_EMAIL = CONFIG.email["DEFAULT_FROM_EMAIL"]
 BACKCAST_BASE_URL: str = CONFIG.notifications["BACKCAST_BASE_URL"]
 BACKCAST_WEBHOOK_TIMEOUT: int = CONFIG.notifications["BACKCAST_WEBHOOK_TIMEOUT"]
 BACKCAST_DELIVERY_MAX_ATTEMPTS: int = CONFIG.notifications["BACKCAST_DELIVERY_MAX_ATTEMPTS"]
-# Networks webhooks may reach besides public addresses (services.webhook_targets); none by default.
+# Networks webhooks may reach besides public addresses (services.notify.webhook_targets); none by default.
 BACKCAST_WEBHOOK_ALLOWED_NETWORKS: list[str] = CONFIG.notifications["BACKCAST_WEBHOOK_ALLOWED_NETWORKS"]
 
 SESSION_COOKIE_HTTPONLY = True
@@ -139,7 +139,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 # A reverse proxy's X-Forwarded-Proto and X-Forwarded-Host are believed only with BEHIND_PROXY=true;
 # log-in throttling counts failures per client address: REMOTE_ADDR, or with TRUST_X_FORWARDED_FOR
-# the first X-Forwarded-For hop (config.proxy_config; backcast.services.throttle).
+# the first X-Forwarded-For hop (config.proxy_config; backcast.services.platform.throttle).
 globals().update(CONFIG.proxy)
 
 LOGGING = {

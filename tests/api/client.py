@@ -8,7 +8,7 @@ from typing import Any
 from django.test import Client
 
 from backcast.accounts.models import User
-from backcast.services.tokens import create_token
+from backcast.services.platform.tokens import create_token
 from tests.api.openapi import check_response
 
 

@@ -12,7 +12,7 @@ from django.test import Client
 from backcast.accounts.models import ApiToken, User
 from backcast.goals.models import Dependency, Resource
 from backcast.organizations.models import Organization, Team
-from backcast.services.tokens import create_token, revoke_token
+from backcast.services.platform.tokens import create_token, revoke_token
 from tests.conftest import csrf_token, logged_in
 
 
@@ -121,7 +121,7 @@ def test_viewer_token_cannot_write_either(bob: User, acme: Organization) -> None
 
 
 def test_lists_are_paginated(alice: User, acme: Organization) -> None:
-    from backcast.services.organizations import create_team
+    from backcast.services.platform.organizations import create_team
 
     for n in range(3):
         create_team(alice, acme.slug, f"Line {n}")
@@ -196,29 +196,29 @@ def charlie_headers(charlie: User) -> dict[str, str]:
 @pytest.fixture
 def alice_ids(acme: Organization, alice: User) -> dict[str, str]:
     """One object of alice's for every kind of path parameter the API has."""
-    from backcast.services.goals import create_goal
-    from backcast.services.kpis import add_kpi
-    from backcast.services.milestones import add_milestone
+    from backcast.services.goals.goals import create_goal
+    from backcast.services.goals.kpis import add_kpi
+    from backcast.services.goals.milestones import add_milestone
 
     goal = create_goal(alice, {"title": "Raise OTD to 95%", "deadline": date(2031, 6, 30)})
     kpi = add_kpi(alice, goal.pk, {"name": "OTD", "unit": "%", "baseline": 80.0, "target": 95.0})
     milestone = add_milestone(alice, goal.pk, {"title": "Audit", "duration": 5})
     follower = add_milestone(alice, goal.pk, {"title": "Scorecards", "duration": 5, "after": [milestone.pk]})
     dependency = Dependency.objects.get(successor=follower)
-    from backcast.services.comments import add_comment
+    from backcast.services.goals.comments import add_comment
 
     comment = add_comment(alice, goal.pk, {"body": "Carrier data is in."})
-    from backcast.services.replanning import accept_plan
-    from backcast.services.scenarios import create_scenario
+    from backcast.services.replanning.baselines import accept_plan
+    from backcast.services.replanning.scenarios import create_scenario
 
     baseline = accept_plan(alice, goal.pk, "first plan")
     scenario = create_scenario(alice, goal.pk, {"name": "As is"})
-    from backcast.services.webhooks import create_webhook
+    from backcast.services.notify.webhooks import create_webhook
 
     webhook, _ = create_webhook(
         alice, acme.slug, {"name": "Ops channel", "url": "https://hooks.example.com/x", "events": ["digest"]}
     )
-    from backcast.services.invitations import invite
+    from backcast.services.platform.invitations import invite
 
     invitation = invite(alice, acme.slug, "newcomer@elsewhere.test", "viewer")
     return {

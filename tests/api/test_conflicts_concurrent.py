@@ -24,9 +24,9 @@ from django.test import Client
 
 from backcast.accounts.models import User
 from backcast.goals.models import Milestone
-from backcast.services.goals import create_goal
-from backcast.services.milestones import add_milestone, update_milestone
-from backcast.services.tokens import create_token
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.milestones import add_milestone, update_milestone
+from backcast.services.platform.tokens import create_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROUNDS = 6

@@ -3,7 +3,7 @@
 Integrations poll ``GET /api/v1/goals``; ``bench/load.py`` measures its throughput against the
 trivial health check. What a test can pin down is the shape that throughput rests on: the list
 reads only the page asked for, in as many queries for 3 goals as for 30, and its progress is
-the one ``services.progress.goal_progress`` computes, also right after a new reading.
+the one ``services.reporting.progress.goal_progress`` computes, also right after a new reading.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from backcast.accounts.models import User
 from backcast.goals.models import Goal
 from backcast.organizations.models import Organization
-from backcast.services.goal_list import GoalListing
-from backcast.services.goals import create_goal
-from backcast.services.kpis import ReadingIn, add_kpi, record_readings
-from backcast.services.progress import goal_progress
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.kpis import ReadingIn, add_kpi, record_readings
+from backcast.services.reporting.goal_list import GoalListing
+from backcast.services.reporting.progress import goal_progress
 from tests.api.client import Api
 
 DAY = date(2026, 1, 5)  # of every reading: progress reads the latest value, whatever its day
@@ -115,7 +115,7 @@ def test_pages_tile_the_list_in_order_with_progress_as_computed(
 
 
 def test_filters_and_tenancy(api: Api, alice: User, carol: User, charlie: User, objective: Goal) -> None:
-    from backcast.services.organizations import create_team
+    from backcast.services.platform.organizations import create_team
 
     acme = Organization.objects.get(slug="acme-plant")
     team = create_team(alice, acme.slug, "Line 1")

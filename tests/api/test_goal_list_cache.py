@@ -23,9 +23,9 @@ from backcast.api.page_cache import GOAL_PAGES, PageCache
 from backcast.goals import stamps
 from backcast.goals.models import Goal
 from backcast.organizations.models import Organization, Team
-from backcast.services.goals import create_goal
-from backcast.services.kpis import ReadingIn, add_kpi, record_readings
-from backcast.services.trash import restore_goal, trash_goal
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.kpis import ReadingIn, add_kpi, record_readings
+from backcast.services.goals.trash import restore_goal, trash_goal
 from tests.api.client import Api
 
 

@@ -146,7 +146,7 @@ def test_an_outsider_cannot_be_made_owner_contributor_or_be_mentioned(
 
 
 def test_a_member_leaves_through_the_api(acme: Organization, alice: User, bob: User) -> None:
-    from backcast.services.goals import create_goal
+    from backcast.services.goals.goals import create_goal
 
     goal = create_goal(
         alice, {"title": "Raise OTD to 95%", "deadline": date(2031, 6, 30), "owner": bob.email}

@@ -18,9 +18,9 @@ from backcast import limits
 from backcast.accounts.models import User
 from backcast.goals.models import CheckIn, Dependency, Milestone, Reading
 from backcast.replanning.models import Baseline, Scenario
-from backcast.services.errors import InvalidInput
-from backcast.services.goals import create_goal
-from backcast.services.scenarios import create_scenario
+from backcast.services.goals.goals import create_goal
+from backcast.services.platform.errors import InvalidInput
+from backcast.services.replanning.scenarios import create_scenario
 from tests.api.client import Api, add, new_goal
 
 pytestmark = pytest.mark.db

@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from backcast.accounts.models import User
-from backcast.services.tokens import create_token
+from backcast.services.platform.tokens import create_token
 from backcast.wsgi import application
 from tests.api import test_api
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from backcast.accounts.models import User
 from backcast.notifications.models import Delivery, Webhook
 from backcast.organizations.models import Organization
-from backcast.services.notifications import deliver_due, enqueue
+from backcast.services.notify.outbox import deliver_due, enqueue
 from tests.api.client import Api
 from tests.services.webhook_fakes import INTERNAL_URLS, LOOPBACK_ALLOWED
 

@@ -20,9 +20,9 @@ EXTRAS = """
 from datetime import date
 from backcast.accounts.models import User
 from backcast.goals.models import Goal
-from backcast.services.comments import add_comment
-from backcast.services.replanning import accept_plan
-from backcast.services.tokens import create_token
+from backcast.services.goals.comments import add_comment
+from backcast.services.replanning.baselines import accept_plan
+from backcast.services.platform.tokens import create_token
 demo = User.objects.get(email="demo@backcast.local")
 goal = Goal.objects.filter(level="goal").order_by("pk").first()
 add_comment(demo, goal.pk, {"body": "Restored? Ünïcode survives."})
@@ -34,7 +34,7 @@ FIGURES = """
 import json
 from datetime import date
 from backcast.goals.models import Goal
-from backcast.services.portfolio import summaries
+from backcast.services.reporting.portfolio import summaries
 rows = summaries(Goal.objects.order_by("pk"), date(2030, 11, 4))
 print(json.dumps([[s.pk, s.status, s.progress, s.feasible, s.unowned] for s in rows]))
 """

@@ -17,9 +17,9 @@ SETUP = """
 import json
 from datetime import date
 from backcast.accounts.models import User
-from backcast.services.accounts import create_user
-from backcast.services.goals import create_goal
-from backcast.services.kpis import add_kpi
+from backcast.services.platform.accounts import create_user
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.kpis import add_kpi
 alice, _ = create_user("alice@acme.test", "pw-long-enough-1", org="Acme", role="admin", validate=False)
 create_user("bob@acme.test", "pw-long-enough-1", org="acme", role="viewer", validate=False)
 create_user("charlie@other.test", "pw-long-enough-1", org="Other", role="admin", validate=False)

@@ -99,7 +99,7 @@ def test_serve_with_worker_starts_and_stops_it(env: dict[str, str], tmp_path: Pa
 
 @pytest.mark.django_db
 def test_a_failing_job_does_not_stop_the_others() -> None:
-    from backcast.services.jobs import JOBS, run_jobs
+    from backcast.services.platform.jobs import JOBS, run_jobs
 
     ran: list[datetime] = []
 

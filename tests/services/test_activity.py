@@ -13,17 +13,22 @@ from backcast.activity.models import Event
 from backcast.activity.wording import describe
 from backcast.goals.models import Goal
 from backcast.organizations.models import Organization
-from backcast.services.activity import FeedFilter, goal_activity, history, organization_activity
-from backcast.services.checkins import post_checkin
-from backcast.services.comments import add_comment, delete_comment, edit_comment
-from backcast.services.goals import create_goal, update_goal
-from backcast.services.kpis import ReadingIn, add_kpi, pin_checkpoint, record_readings, update_kpi
-from backcast.services.milestones import add_dependency, add_milestone, remove_dependency, update_milestone
-from backcast.services.organizations import create_team, set_member_role
-from backcast.services.portfolio import summaries
-from backcast.services.replanning import accept_plan
-from backcast.services.resources import create_resource, update_resource
-from backcast.services.scenarios import adopt_scenario, create_scenario
+from backcast.services.goals.checkins import post_checkin
+from backcast.services.goals.comments import add_comment, delete_comment, edit_comment
+from backcast.services.goals.goals import create_goal, update_goal
+from backcast.services.goals.kpis import ReadingIn, add_kpi, pin_checkpoint, record_readings, update_kpi
+from backcast.services.goals.milestones import (
+    add_dependency,
+    add_milestone,
+    remove_dependency,
+    update_milestone,
+)
+from backcast.services.goals.resources import create_resource, update_resource
+from backcast.services.platform.organizations import create_team, set_member_role
+from backcast.services.replanning.baselines import accept_plan
+from backcast.services.replanning.scenarios import adopt_scenario, create_scenario
+from backcast.services.reporting.activity import FeedFilter, goal_activity, history, organization_activity
+from backcast.services.reporting.portfolio import summaries
 
 
 def new_goal(alice: User, **extra: Any) -> Goal:

@@ -20,7 +20,6 @@ from django.db import connection, models
 from backcast.accounts.models import ApiToken, User
 from backcast.goals.models import KPI, Goal, Reading
 from backcast.organizations.models import Organization
-from backcast.services.accounts import create_user
 from backcast.services.backup import (
     EXCLUDED,
     INSTANCE_ONLY,
@@ -31,21 +30,22 @@ from backcast.services.backup import (
     reader,
     scope,
 )
-from backcast.services.checkins import post_checkin
-from backcast.services.comments import add_comment
-from backcast.services.demo import load_demo
-from backcast.services.errors import InvalidInput
-from backcast.services.feeds import issue_feed
-from backcast.services.goals import create_goal
-from backcast.services.invitations import invite
-from backcast.services.kpis import ReadingIn, add_kpi, pin_checkpoint, record_readings
-from backcast.services.milestones import add_milestone
-from backcast.services.organizations import create_team
-from backcast.services.portfolio import summaries
-from backcast.services.replanning import accept_plan
-from backcast.services.resources import create_resource
-from backcast.services.scenarios import create_scenario
-from backcast.services.tokens import create_token
+from backcast.services.goals.checkins import post_checkin
+from backcast.services.goals.comments import add_comment
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.kpis import ReadingIn, add_kpi, pin_checkpoint, record_readings
+from backcast.services.goals.milestones import add_milestone
+from backcast.services.goals.resources import create_resource
+from backcast.services.notify.feeds import issue_feed
+from backcast.services.platform.accounts import create_user
+from backcast.services.platform.demo import load_demo
+from backcast.services.platform.errors import InvalidInput
+from backcast.services.platform.invitations import invite
+from backcast.services.platform.organizations import create_team
+from backcast.services.platform.tokens import create_token
+from backcast.services.replanning.baselines import accept_plan
+from backcast.services.replanning.scenarios import create_scenario
+from backcast.services.reporting.portfolio import summaries
 from tests.conftest import PASSWORD
 
 D = date.fromisoformat

@@ -11,11 +11,11 @@ from backcast.accounts.models import User
 from backcast.goals.models import CheckIn, Comment, Goal
 from backcast.notifications.models import Notification
 from backcast.organizations.models import Organization
-from backcast.services.digest import send_digests, week_key
-from backcast.services.goals import create_goal
-from backcast.services.milestones import add_milestone
-from backcast.services.notifications import deliver_due
-from backcast.services.webhooks import create_webhook
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.milestones import add_milestone
+from backcast.services.notify.digest import send_digests, week_key
+from backcast.services.notify.outbox import deliver_due
+from backcast.services.notify.webhooks import create_webhook
 
 MONDAY = datetime(2031, 3, 10, 7, 0, tzinfo=UTC)
 

@@ -21,12 +21,12 @@ from backcast.feeds.ical import Event, calendar, escape_text, fold
 from backcast.feeds.models import CalendarFeed, EventRevision, feed_digest
 from backcast.goals.models import Goal, Milestone
 from backcast.organizations.models import Membership, Organization
-from backcast.services.clock import org_today
-from backcast.services.errors import InvalidInput
-from backcast.services.feeds import Site, find_feed, issue_feed, render_feed, revoke_feed
-from backcast.services.goals import create_goal
-from backcast.services.milestones import add_milestone, update_milestone
-from backcast.services.plans import goal_plan
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.milestones import add_milestone, update_milestone
+from backcast.services.notify.feeds import Site, find_feed, issue_feed, render_feed, revoke_feed
+from backcast.services.platform.clock import org_today
+from backcast.services.platform.errors import InvalidInput
+from backcast.services.reporting.plans import goal_plan
 
 SITE = Site("https://ops.example.com", "ops.example.com")
 NOW = datetime(2030, 1, 7, 9, 30, tzinfo=UTC)
@@ -374,7 +374,7 @@ def test_inactive_users_feeds_are_gone(alice: User) -> None:
 
 
 def test_personal_feed_spans_the_persons_organisations(goal: Goal, carol: User, charlie: User) -> None:
-    from backcast.services.organizations import set_membership
+    from backcast.services.platform.organizations import set_membership
 
     other = Organization.objects.get(slug="other-works")
     other.timezone = "Pacific/Kiritimati"  # most hours its "today" differs from Acme's: its own batch

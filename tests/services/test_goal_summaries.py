@@ -27,12 +27,12 @@ from backcast.goals.models import (
     Resource,
 )
 from backcast.organizations.models import Organization
-from backcast.services import assessment, portfolio
-from backcast.services.clock import org_today
-from backcast.services.kpis import ReadingIn, record_readings
-from backcast.services.milestones import update_milestone
-from backcast.services.portfolio import Summary, summaries
-from backcast.services.progress import goal_progress
+from backcast.services.goals.kpis import ReadingIn, record_readings
+from backcast.services.goals.milestones import update_milestone
+from backcast.services.platform.clock import org_today
+from backcast.services.reporting import assessment, portfolio
+from backcast.services.reporting.portfolio import Summary, summaries
+from backcast.services.reporting.progress import goal_progress
 from tests.web.plan_data import objective, template_goal
 
 
@@ -230,8 +230,8 @@ def test_a_goal_has_at_most_its_limit_of_kpis(
     acme: Organization, alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from backcast import limits
-    from backcast.services.errors import InvalidInput
-    from backcast.services.kpis import add_kpi
+    from backcast.services.goals.kpis import add_kpi
+    from backcast.services.platform.errors import InvalidInput
 
     goal = Goal.objects.create(organization=acme, title="Cut scrap", deadline=date(2031, 6, 30))
     monkeypatch.setattr(limits, "GOAL_KPIS", 2)

@@ -24,11 +24,11 @@ from openpyxl import Workbook
 
 from backcast.accounts.models import User
 from backcast.goals.models import KPI, Reading
-from backcast.services import imports
-from backcast.services.errors import InvalidInput
-from backcast.services.goals import create_goal
-from backcast.services.imports import ImportRejected, Row, RowFault, import_readings, read_file
-from backcast.services.kpis import add_kpi
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.kpis import add_kpi
+from backcast.services.intake import imports
+from backcast.services.intake.imports import ImportRejected, Row, RowFault, import_readings, read_file
+from backcast.services.platform.errors import InvalidInput
 
 CI = bool(os.environ.get("CI"))
 

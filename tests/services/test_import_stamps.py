@@ -13,9 +13,9 @@ from django.db import connection
 from backcast.accounts.models import User
 from backcast.goals import stamps
 from backcast.goals.models import KPI, GoalStamp, Reading
-from backcast.services.goals import create_goal
-from backcast.services.imports import ImportRejected, import_readings
-from backcast.services.kpis import ReadingIn, add_kpi, record_readings
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.kpis import ReadingIn, add_kpi, record_readings
+from backcast.services.intake.imports import ImportRejected, import_readings
 
 
 @pytest.fixture

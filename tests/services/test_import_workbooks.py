@@ -16,9 +16,9 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.chart import BarChart
 
-from backcast.services import workbooks
-from backcast.services.errors import InvalidInput
-from backcast.services.imports import Row, RowFault, read_file
+from backcast.services.intake import workbooks
+from backcast.services.intake.imports import Row, RowFault, read_file
+from backcast.services.platform.errors import InvalidInput
 
 
 def book_of(*rows: list[Any], formats: dict[str, str] | None = None, at: str = "A1") -> Workbook:

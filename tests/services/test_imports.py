@@ -16,11 +16,11 @@ from openpyxl import Workbook
 
 from backcast.accounts.models import User
 from backcast.goals.models import KPI, Reading
-from backcast.services import imports, workbooks
-from backcast.services.errors import InvalidInput
-from backcast.services.goals import create_goal
-from backcast.services.imports import ImportRejected, RowFault, import_readings
-from backcast.services.kpis import ReadingIn, add_kpi, record_readings
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.kpis import ReadingIn, add_kpi, record_readings
+from backcast.services.intake import imports, workbooks
+from backcast.services.intake.imports import ImportRejected, RowFault, import_readings
+from backcast.services.platform.errors import InvalidInput
 
 
 @pytest.fixture

@@ -25,13 +25,13 @@ from backcast.activity.wording import describe
 from backcast.goals.models import Goal
 from backcast.notifications.models import Delivery, Notification
 from backcast.organizations.models import Invitation, Membership, Organization, Team
-from backcast.services import invitations
-from backcast.services.comments import add_comment
-from backcast.services.errors import InvalidInput
-from backcast.services.goals import create_goal, update_goal
-from backcast.services.milestones import add_milestone
-from backcast.services.notifications import deliver_due, enqueue
-from backcast.services.organizations import create_team, leave_organization, set_member_role
+from backcast.services.goals.comments import add_comment
+from backcast.services.goals.goals import create_goal, update_goal
+from backcast.services.goals.milestones import add_milestone
+from backcast.services.notify.outbox import deliver_due, enqueue
+from backcast.services.platform import invitations
+from backcast.services.platform.errors import InvalidInput
+from backcast.services.platform.organizations import create_team, leave_organization, set_member_role
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.db

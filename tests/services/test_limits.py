@@ -14,12 +14,17 @@ import pytest
 from backcast import limits
 from backcast.accounts.models import User
 from backcast.goals.models import KPI, Goal, Milestone, Reading
-from backcast.services.errors import InvalidInput
-from backcast.services.goals import create_goal
-from backcast.services.imports import import_readings
-from backcast.services.kpis import ReadingIn, add_kpi, record_readings
-from backcast.services.milestones import add_dependency, add_milestone, delete_milestone, update_milestone
-from backcast.services.trash import restore_milestone
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.kpis import ReadingIn, add_kpi, record_readings
+from backcast.services.goals.milestones import (
+    add_dependency,
+    add_milestone,
+    delete_milestone,
+    update_milestone,
+)
+from backcast.services.goals.trash import restore_milestone
+from backcast.services.intake.imports import import_readings
+from backcast.services.platform.errors import InvalidInput
 
 pytestmark = pytest.mark.db
 

@@ -14,10 +14,10 @@ from backcast.notifications.mentions import handles
 from backcast.notifications.models import Notification
 from backcast.notifications.templatetags.mentions import mentions
 from backcast.organizations.models import Organization
-from backcast.services.comments import add_comment, edit_comment
-from backcast.services.goals import create_goal
-from backcast.services.mentions import mentioned
-from backcast.services.notifications import deliver_due
+from backcast.services.goals.comments import add_comment, edit_comment
+from backcast.services.goals.goals import create_goal
+from backcast.services.notify.mentions import mentioned
+from backcast.services.notify.outbox import deliver_due
 from tests.conftest import make_user
 
 
@@ -73,7 +73,7 @@ def test_editing_notifies_only_the_newly_mentioned(goal: Goal, alice: User, bob:
 
 
 def test_a_refused_comment_notifies_nobody(goal: Goal, alice: User, bob: User) -> None:
-    from backcast.services.errors import InvalidInput
+    from backcast.services.platform.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
         add_comment(alice, goal.pk, {"body": "@bob " + "x" * 6000})

@@ -10,8 +10,8 @@ from django.core import mail
 from backcast.accounts.models import User
 from backcast.notifications.models import Attempt, Delivery, Kind, Notification
 from backcast.organizations.models import Membership, Organization
-from backcast.services import notifications
-from backcast.services.notifications import backoff, claim_due, deliver_due, enqueue, save_preferences
+from backcast.services.notify import outbox
+from backcast.services.notify.outbox import backoff, claim_due, deliver_due, enqueue, save_preferences
 
 NOW = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -80,9 +80,9 @@ def test_a_claim_whose_lease_ran_out_is_claimed_again(acme: Organization, carol:
     [again] = claim_due(NOW + timedelta(minutes=6), token="c" * 32)
     assert again.pk == held.pk and again.attempts == 2
     # the first worker wakes up: its outcome no longer counts
-    notifications.record(held, notifications.Outcome(True), NOW, 1, lambda: 0.0)
+    outbox.record(held, outbox.Outcome(True), NOW, 1, lambda: 0.0)
     assert Delivery.objects.get().status == Delivery.Status.SENDING
-    notifications.record(again, notifications.Outcome(True), NOW, 1, lambda: 0.0)
+    outbox.record(again, outbox.Outcome(True), NOW, 1, lambda: 0.0)
     assert Delivery.objects.get().status == Delivery.Status.SENT
 
 
@@ -92,19 +92,13 @@ def test_failures_back_off_then_fail(acme: Organization, carol: User, settings: 
     now = NOW
     for attempt in (1, 2):
         [d] = claim_due(now)
-        assert (
-            notifications.record(d, notifications.Outcome(False, 503, "HTTP 503"), now, 5, lambda: 1.0)
-            == "retrying"
-        )
+        assert outbox.record(d, outbox.Outcome(False, 503, "HTTP 503"), now, 5, lambda: 1.0) == "retrying"
         d.refresh_from_db()
         assert d.next_attempt_at == now + backoff(attempt, lambda: 1.0)
         assert claim_due(d.next_attempt_at - timedelta(seconds=1)) == []
         now = d.next_attempt_at
     [d] = claim_due(now)
-    assert (
-        notifications.record(d, notifications.Outcome(False, 503, "HTTP 503"), now, 5, lambda: 1.0)
-        == "failed"
-    )
+    assert outbox.record(d, outbox.Outcome(False, 503, "HTTP 503"), now, 5, lambda: 1.0) == "failed"
     d.refresh_from_db()
     assert (d.status, d.attempts, d.response_status, d.last_error) == ("failed", 3, 503, "HTTP 503")
     assert list(Attempt.objects.order_by("number").values_list("number", flat=True)) == [1, 2, 3]

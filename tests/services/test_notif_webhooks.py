@@ -18,9 +18,9 @@ from django.db import connection
 from backcast.accounts.models import User
 from backcast.notifications.models import Attempt, Delivery, Kind, Notification, Webhook
 from backcast.organizations.models import Organization
-from backcast.services import webhooks
-from backcast.services.errors import InvalidInput
-from backcast.services.notifications import deliver_due, enqueue
+from backcast.services.notify import webhooks
+from backcast.services.notify.outbox import deliver_due, enqueue
+from backcast.services.platform.errors import InvalidInput
 from tests.services.webhook_fakes import LOOPBACK_ALLOWED, Receiver
 
 NOW = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)

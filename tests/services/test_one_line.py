@@ -18,17 +18,17 @@ from backcast.accounts.models import User
 from backcast.goals.models import Goal
 from backcast.notifications.models import Delivery, Kind
 from backcast.organizations.models import Organization
-from backcast.services.accounts import create_user
-from backcast.services.errors import InvalidInput
-from backcast.services.goals import create_goal, update_goal
-from backcast.services.kpis import add_kpi
-from backcast.services.milestones import add_milestone
-from backcast.services.notifications import deliver_due, enqueue
-from backcast.services.organizations import create_organization, create_team
-from backcast.services.resources import create_resource
-from backcast.services.scenarios import create_scenario
-from backcast.services.tokens import create_token
-from backcast.services.webhooks import create_webhook
+from backcast.services.goals.goals import create_goal, update_goal
+from backcast.services.goals.kpis import add_kpi
+from backcast.services.goals.milestones import add_milestone
+from backcast.services.goals.resources import create_resource
+from backcast.services.notify.outbox import deliver_due, enqueue
+from backcast.services.notify.webhooks import create_webhook
+from backcast.services.platform.accounts import create_user
+from backcast.services.platform.errors import InvalidInput
+from backcast.services.platform.organizations import create_organization, create_team
+from backcast.services.platform.tokens import create_token
+from backcast.services.replanning.scenarios import create_scenario
 from backcast.text import one_line, validate_one_line
 
 NOW = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)

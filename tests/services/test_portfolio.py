@@ -11,10 +11,10 @@ from backcast.accounts.models import User
 from backcast.goals.models import Checkpoint, Goal, Milestone
 from backcast.organizations.models import Organization
 from backcast.planning.calendar import WorkCalendar
-from backcast.services import assessment
-from backcast.services.demo import load_demo
-from backcast.services.plans import build_plan, goal_plan
-from backcast.services.portfolio import gather_many, goal_health, remaining_start, slack_left
+from backcast.services.platform.demo import load_demo
+from backcast.services.reporting import assessment
+from backcast.services.reporting.plans import build_plan, goal_plan
+from backcast.services.reporting.portfolio import gather_many, goal_health, remaining_start, slack_left
 
 TODAY = date(2027, 1, 4)  # a Monday
 

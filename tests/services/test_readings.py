@@ -13,8 +13,8 @@ from backcast.accounts.models import User
 from backcast.goals.models import KPI, Goal, Reading
 from backcast.organizations.models import Organization
 from backcast.planning.kpi import Point, forecast, slope_per_month
-from backcast.services import readings
-from backcast.services.readings import with_readings
+from backcast.services.reporting import readings
+from backcast.services.reporting.readings import with_readings
 
 pytestmark = pytest.mark.db
 

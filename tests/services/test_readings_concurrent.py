@@ -19,9 +19,9 @@ import pytest
 from django.db import connection, transaction
 
 from backcast.goals.models import CheckIn, Reading
-from backcast.services.checkins import post_checkin
-from backcast.services.goals import create_goal
-from backcast.services.kpis import ReadingIn, add_kpi, record_readings
+from backcast.services.goals.checkins import post_checkin
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.kpis import ReadingIn, add_kpi, record_readings
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,12 +17,17 @@ from backcast.accounts.models import User
 from backcast.goals.models import Dependency, Goal, Milestone, Resource
 from backcast.organizations.models import Organization
 from backcast.replanning.models import Baseline, Scenario
-from backcast.services.errors import InvalidInput
-from backcast.services.goals import create_goal, delete_goal, update_goal
-from backcast.services.milestones import add_milestone, delete_milestone, update_milestone
-from backcast.services.plans import goal_plan, plan_json
-from backcast.services.replanning import accept_plan, baseline_view, latest_baseline, variance
-from backcast.services.scenarios import adopt_scenario, compare_scenario, create_scenario, discard_scenario
+from backcast.services.goals.goals import create_goal, delete_goal, update_goal
+from backcast.services.goals.milestones import add_milestone, delete_milestone, update_milestone
+from backcast.services.platform.errors import InvalidInput
+from backcast.services.replanning.baselines import accept_plan, baseline_view, latest_baseline, variance
+from backcast.services.replanning.scenarios import (
+    adopt_scenario,
+    compare_scenario,
+    create_scenario,
+    discard_scenario,
+)
+from backcast.services.reporting.plans import goal_plan, plan_json
 
 D = date.fromisoformat
 TODAY = D("2030-11-04")  # before every goal's start: the plans are the same whatever the day
@@ -88,7 +93,7 @@ def test_deleting_a_goal_takes_its_baselines_and_scenarios(alice: User) -> None:
     assert not Baseline.objects.restrict(alice).exists() and not Scenario.objects.restrict(alice).exists()
     from django.utils import timezone
 
-    from backcast.services.trash import RETENTION, purge_expired
+    from backcast.services.goals.trash import RETENTION, purge_expired
 
     assert purge_expired(timezone.now() + RETENTION) == 1
     assert not Baseline.objects.exists() and not Scenario.objects.exists()

@@ -11,10 +11,16 @@ from backcast.accounts.models import User
 from backcast.goals.models import CheckIn, Goal
 from backcast.notifications.models import Notification
 from backcast.organizations.models import Organization
-from backcast.services.goals import create_goal
-from backcast.services.notifications import deliver_due
-from backcast.services.reviews import Period, participation, previous_period, review_period, send_reminders
-from backcast.services.webhooks import create_webhook
+from backcast.services.goals.goals import create_goal
+from backcast.services.notify.outbox import deliver_due
+from backcast.services.notify.reviews import (
+    Period,
+    participation,
+    previous_period,
+    review_period,
+    send_reminders,
+)
+from backcast.services.notify.webhooks import create_webhook
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Organisations' stamps move once a committed transaction, never before its commit, never in a deadlock.
 
-The goal list serves a page again while its organisations' stamps hold (``services.goal_list``).
+The goal list serves a page again while its organisations' stamps hold (``services.reporting.goal_list``).
 On PostgreSQL they are bumped at commit by a deferred trigger, in organisation order, so two
 writers touching the same organisations in opposite orders both commit; bumped at the first
 write instead, they would deadlock (each holding the organisation the other needs). These tests

@@ -10,9 +10,9 @@ import pytest
 from backcast.accounts.models import User
 from backcast.goals.models import KPI, CheckIn, Dependency, Goal, Milestone, Reading, Resource
 from backcast.organizations.models import Organization
-from backcast.services.demo import load_demo
-from backcast.services.errors import InvalidInput
-from backcast.services.templates import create_goal_from_template, weekdays_between
+from backcast.services.goals.from_templates import create_goal_from_template, weekdays_between
+from backcast.services.platform.demo import load_demo
+from backcast.services.platform.errors import InvalidInput
 
 TODAY = date(2027, 1, 4)
 
@@ -40,7 +40,7 @@ def test_template_goal_fits_its_deadline(acme: Organization, alice: User) -> Non
 
 def test_template_milestones_carry_their_links_in_the_trail(acme: Organization, alice: User) -> None:
     from backcast.activity.models import Event
-    from backcast.services.activity import links_of
+    from backcast.services.reporting.activity import links_of
 
     goal = create_goal_from_template(
         alice, acme.slug, "supply-chain", deadline=date(2027, 6, 30), today=TODAY

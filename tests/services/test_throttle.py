@@ -9,7 +9,7 @@ import pytest
 from django.test import RequestFactory
 
 from backcast.accounts.models import LoginThrottle, ThrottleScope
-from backcast.services import throttle
+from backcast.services.platform import throttle
 
 T0 = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
 HERE = "203.0.113.7"

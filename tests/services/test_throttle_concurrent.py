@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from backcast.accounts.models import LoginThrottle
-from backcast.services import throttle
+from backcast.services.platform import throttle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 T0 = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from backcast.accounts.models import ApiToken, User
-from backcast.services.errors import InvalidInput
-from backcast.services.tokens import authenticate_token, create_token, revoke_token
+from backcast.services.platform.errors import InvalidInput
+from backcast.services.platform.tokens import authenticate_token, create_token, revoke_token
 
 
 def test_raw_token_is_never_stored(alice: User) -> None:

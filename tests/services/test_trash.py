@@ -17,15 +17,20 @@ from backcast.activity.models import Event
 from backcast.goals import stamps
 from backcast.goals.models import KPI, CheckIn, Demand, Dependency, Goal, GoalStamp, Milestone, Reading
 from backcast.organizations.models import Organization
-from backcast.services.checkins import post_checkin
-from backcast.services.errors import InvalidInput
-from backcast.services.goals import create_goal, delete_goal
-from backcast.services.kpis import ReadingIn, add_kpi, record_readings
-from backcast.services.milestones import add_dependency, add_milestone, delete_milestone, update_milestone
-from backcast.services.plans import load_rows
-from backcast.services.progress import goal_progress
-from backcast.services.resources import create_resource
-from backcast.services.trash import RETENTION, purge_expired, restore_goal, restore_milestone, trash_of
+from backcast.services.goals.checkins import post_checkin
+from backcast.services.goals.goals import create_goal, delete_goal
+from backcast.services.goals.kpis import ReadingIn, add_kpi, record_readings
+from backcast.services.goals.milestones import (
+    add_dependency,
+    add_milestone,
+    delete_milestone,
+    update_milestone,
+)
+from backcast.services.goals.resources import create_resource
+from backcast.services.goals.trash import RETENTION, purge_expired, restore_goal, restore_milestone, trash_of
+from backcast.services.platform.errors import InvalidInput
+from backcast.services.reporting.plans import load_rows
+from backcast.services.reporting.progress import goal_progress
 
 START, DEADLINE = date(2031, 1, 6), date(2031, 6, 30)
 
@@ -221,7 +226,7 @@ def test_calendar_feeds_drop_a_deleted_milestone_and_a_deleted_goal(
     alice: User, planned: tuple[Goal, Milestone, Milestone, Milestone]
 ) -> None:
     from backcast.feeds.models import CalendarFeed
-    from backcast.services.feeds import Site, issue_feed, render_feed
+    from backcast.services.notify.feeds import Site, issue_feed, render_feed
 
     goal, audit, _, _ = planned
     site = Site("https://ops.example.com", "ops.example.com")

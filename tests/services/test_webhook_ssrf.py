@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from backcast.accounts.models import User
 from backcast.notifications.models import Attempt, Delivery, Kind, Webhook
 from backcast.organizations.models import Organization
-from backcast.services import webhook_send, webhook_targets, webhooks
-from backcast.services.errors import InvalidInput
-from backcast.services.notifications import deliver_due, enqueue
+from backcast.services.notify import webhook_send, webhook_targets, webhooks
+from backcast.services.notify.outbox import deliver_due, enqueue
+from backcast.services.platform.errors import InvalidInput
 from tests.services.webhook_fakes import (
     INTERNAL_URLS,
     LOOPBACK_ALLOWED,

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from backcast.services import workbooks
-from backcast.services.errors import InvalidInput
-from backcast.services.sheet_grid import Reach
+from backcast.services.intake import workbooks
+from backcast.services.intake.sheet_grid import Reach
+from backcast.services.platform.errors import InvalidInput
 
 MEMORY_LIMIT = 1024 * 2**20  # bytes of data a reading process may hold: the README states it
 SHEET = "xl/worksheets/sheet1.xml"
@@ -72,8 +72,8 @@ def read_in_child(tmp_path: Path, data: bytes) -> subprocess.CompletedProcess[st
     script = (
         "import resource, sys\n"
         f"resource.setrlimit(resource.RLIMIT_DATA, ({MEMORY_LIMIT}, {MEMORY_LIMIT}))\n"
-        "from backcast.services.errors import InvalidInput\n"
-        "from backcast.services.workbooks import xlsx_cells\n"
+        "from backcast.services.platform.errors import InvalidInput\n"
+        "from backcast.services.intake.workbooks import xlsx_cells\n"
         "try:\n"
         f"    rows = sum(1 for _ in xlsx_cells(open({str(path)!r}, 'rb'), 'r.xlsx', None))\n"
         "except InvalidInput as exc:\n"

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from backcast.services.webhook_targets import HostNotFound
+from backcast.services.notify.webhook_targets import HostNotFound
 
 LOOPBACK_ALLOWED = ["127.0.0.0/8"]  # for WEBHOOK_ALLOWED_NETWORKS: the receivers listen there
 

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 from backcast.accounts.models import User
 from backcast.goals.models import Goal
 from backcast.organizations.models import Organization, Team
-from backcast.services.clock import org_today
-from backcast.services.demo import HISTORY_WEEKS, fill_history
-from backcast.services.templates import create_goal_from_template
+from backcast.services.goals.from_templates import create_goal_from_template
+from backcast.services.platform.clock import org_today
+from backcast.services.platform.demo import HISTORY_WEEKS, fill_history
 
 
 def objective(org: Organization, owner: User, today: date) -> Goal:

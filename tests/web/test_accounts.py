@@ -113,7 +113,7 @@ def test_token_page_shows_a_new_token_once_and_stores_only_its_digest(alice: Use
 
 
 def test_token_revoke_from_the_page(alice: User) -> None:
-    from backcast.services.tokens import create_token
+    from backcast.services.platform.tokens import create_token
 
     stored, _ = create_token(alice, "old")
     client = logged_in(alice)

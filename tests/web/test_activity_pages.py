@@ -8,8 +8,8 @@ from backcast.accounts.models import User
 from backcast.activity.models import Event
 from backcast.goals.models import Goal, Milestone
 from backcast.organizations.models import Organization
-from backcast.services.goals import create_goal, delete_goal, update_goal
-from backcast.services.milestones import add_milestone, delete_milestone
+from backcast.services.goals.goals import create_goal, delete_goal, update_goal
+from backcast.services.goals.milestones import add_milestone, delete_milestone
 from tests.conftest import csrf_token, logged_in
 
 
@@ -38,7 +38,7 @@ def test_the_goal_feed_reads_as_sentences_and_the_goal_page_links_it(alice: User
     client = logged_in(alice)
     token = csrf_token(client)
     from backcast.activity.context import acting_as
-    from backcast.services.milestones import update_milestone
+    from backcast.services.goals.milestones import update_milestone
 
     with acting_as(alice):
         update_milestone(alice, audit.pk, {"duration": 12})

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from backcast.accounts.models import User
-from backcast.services.demo import load_demo
+from backcast.services.platform.demo import load_demo
 
 
 @pytest.mark.django_db

@@ -7,8 +7,8 @@ from datetime import date
 from backcast.accounts.models import User
 from backcast.goals.models import Comment, Goal
 from backcast.organizations.models import Organization
-from backcast.services.goals import create_goal
-from backcast.services.milestones import add_milestone
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.milestones import add_milestone
 from tests.conftest import csrf_token, logged_in
 
 

@@ -20,8 +20,8 @@ from django.test import Client
 from backcast.accounts.models import User
 from backcast.goals.models import Goal, Milestone
 from backcast.organizations.models import Organization
-from backcast.services.goals import create_goal, update_goal
-from backcast.services.milestones import add_milestone, update_milestone
+from backcast.services.goals.goals import create_goal, update_goal
+from backcast.services.goals.milestones import add_milestone, update_milestone
 from tests.conftest import csrf_token, logged_in, make_user
 
 

@@ -13,9 +13,9 @@ from backcast.accounts.models import User
 from backcast.feeds.models import CalendarFeed
 from backcast.goals.models import Goal, Milestone
 from backcast.organizations.models import Membership, Organization
-from backcast.services.clock import org_today
-from backcast.services.goals import create_goal
-from backcast.services.milestones import add_milestone
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.milestones import add_milestone
+from backcast.services.platform.clock import org_today
 from tests.conftest import csrf_token, logged_in
 from tests.services.test_feeds import events, parse_ics
 

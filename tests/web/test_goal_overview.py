@@ -14,10 +14,10 @@ from backcast.goals.models import KPI, Goal, Milestone, Reading
 from backcast.organizations.models import Organization
 from backcast.planning.kpi import Point, forecast
 from backcast.planning.report import verdict
-from backcast.services import assessment
-from backcast.services.clock import org_today
-from backcast.services.plans import goal_plan
-from backcast.services.progress import kpi_target
+from backcast.services.platform.clock import org_today
+from backcast.services.reporting import assessment
+from backcast.services.reporting.plans import goal_plan
+from backcast.services.reporting.progress import kpi_target
 from tests.conftest import csrf_token, logged_in
 from tests.web.plan_data import objective, template_goal
 

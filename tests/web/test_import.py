@@ -13,8 +13,8 @@ from openpyxl import Workbook
 
 from backcast.accounts.models import User
 from backcast.goals.models import KPI, Reading
-from backcast.services.goals import create_goal
-from backcast.services.kpis import add_kpi
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.kpis import add_kpi
 from tests.conftest import csrf_token, logged_in
 
 

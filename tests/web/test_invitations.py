@@ -14,7 +14,7 @@ from django.utils import timezone
 from backcast.accounts.models import User
 from backcast.activity.models import Event
 from backcast.organizations.models import Invitation, Membership, Organization
-from backcast.services import invitations
+from backcast.services.platform import invitations
 from tests.conftest import PASSWORD, csrf_token, logged_in
 
 pytestmark = pytest.mark.db

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from backcast.accounts.models import User
 from backcast.goals.models import CheckIn, Goal, Milestone, Reading
 from backcast.replanning.models import Scenario
-from backcast.services.goals import create_goal
-from backcast.services.kpis import add_kpi
+from backcast.services.goals.goals import create_goal
+from backcast.services.goals.kpis import add_kpi
 from tests.conftest import csrf_token, logged_in
 
 pytestmark = pytest.mark.db

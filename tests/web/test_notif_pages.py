@@ -14,9 +14,9 @@ from backcast.accounts.models import User
 from backcast.goals.models import CheckIn, Goal
 from backcast.notifications.models import Delivery, Preference, Webhook
 from backcast.organizations.models import Organization
-from backcast.services.comments import add_comment
-from backcast.services.goals import create_goal
-from backcast.services.notifications import deliver_due, enqueue
+from backcast.services.goals.comments import add_comment
+from backcast.services.goals.goals import create_goal
+from backcast.services.notify.outbox import deliver_due, enqueue
 from tests.conftest import csrf_token, logged_in
 from tests.services.webhook_fakes import INTERNAL_URLS, LOOPBACK_ALLOWED
 
@@ -91,7 +91,7 @@ def test_members_below_admin_cannot_manage_webhooks(alice: User, carol: User, ac
 
 
 def test_switch_off_and_delete(alice: User, acme: Organization, charlie: User) -> None:
-    from backcast.services.webhooks import create_webhook
+    from backcast.services.notify.webhooks import create_webhook
 
     hook, _ = create_webhook(alice, acme.slug, HOOK)
     outsider = logged_in(charlie)
@@ -118,7 +118,7 @@ def test_switch_off_and_delete(alice: User, acme: Organization, charlie: User) -
 
 
 def test_delivery_log_shows_attempts_not_secrets(alice: User, acme: Organization, settings: Any) -> None:
-    from backcast.services.webhooks import create_webhook
+    from backcast.services.notify.webhooks import create_webhook
 
     settings.BACKCAST_WEBHOOK_ALLOWED_NETWORKS = LOOPBACK_ALLOWED
 
@@ -158,7 +158,7 @@ def test_goal_page_shows_who_took_part(alice: User, carol: User) -> None:
 
 
 def test_participation_in_the_api(alice: User, carol: User, charlie: User) -> None:
-    from backcast.services.tokens import create_token
+    from backcast.services.platform.tokens import create_token
 
     goal = goal_with_review(alice, carol)
     _, raw = create_token(alice, "t")

@@ -8,9 +8,9 @@ from backcast.accounts.models import User
 from backcast.goals.models import Goal, Milestone, Resource
 from backcast.organizations.models import Organization
 from backcast.replanning.models import Baseline, Scenario
-from backcast.services.milestones import add_milestone, update_milestone
-from backcast.services.replanning import accept_plan
-from backcast.services.scenarios import create_scenario
+from backcast.services.goals.milestones import add_milestone, update_milestone
+from backcast.services.replanning.baselines import accept_plan
+from backcast.services.replanning.scenarios import create_scenario
 from tests.conftest import csrf_token, logged_in
 from tests.web.plan_data import template_goal
 from tests.web.test_goal_overview import json_script

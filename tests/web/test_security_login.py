@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import resolve
 
 from backcast.accounts.models import LoginThrottle, User
-from backcast.services import throttle
+from backcast.services.platform import throttle
 from tests.conftest import PASSWORD
 
 WRONG = "not the password"

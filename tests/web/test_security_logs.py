@@ -26,8 +26,8 @@ from backcast.api.auth import TokenAuth
 from backcast.goals.models import Goal
 from backcast.organizations.models import Organization
 from backcast.security import ConciseClientErrorsFilter, MaskSecretsFilter
-from backcast.services.feeds import issue_feed, revoke_feed
-from backcast.services.tokens import create_token
+from backcast.services.notify.feeds import issue_feed, revoke_feed
+from backcast.services.platform.tokens import create_token
 from tests.conftest import logged_in
 
 

@@ -35,13 +35,13 @@ def hostile(acme: Organization, alice: User, carol: User) -> dict[str, Any]:
     """Alice's organisation with markup in every field a person types, and the pages that show them."""
     from backcast.goals.models import Resource
     from backcast.replanning.models import Scenario
-    from backcast.services.checkins import post_checkin
-    from backcast.services.comments import add_comment
-    from backcast.services.goals import create_goal
-    from backcast.services.kpis import ReadingIn, add_kpi, record_readings
-    from backcast.services.milestones import add_milestone
-    from backcast.services.organizations import create_organization, create_team
-    from backcast.services.replanning import accept_plan
+    from backcast.services.goals.checkins import post_checkin
+    from backcast.services.goals.comments import add_comment
+    from backcast.services.goals.goals import create_goal
+    from backcast.services.goals.kpis import ReadingIn, add_kpi, record_readings
+    from backcast.services.goals.milestones import add_milestone
+    from backcast.services.platform.organizations import create_organization, create_team
+    from backcast.services.replanning.baselines import accept_plan
 
     acme.name = text("Org")
     acme.save()
@@ -81,12 +81,12 @@ def hostile(acme: Organization, alice: User, carol: User) -> dict[str, Any]:
     accept_plan(alice, goal.pk, text("Reason"))
     scenario = Scenario.objects.create(goal=goal, name=text("Scenario"), changes={})
     create_organization(text("Second org"), creator=alice)  # so the home page lists both
-    from backcast.services.invitations import invite
+    from backcast.services.platform.invitations import invite
 
     invite(alice, acme.slug, "newcomer@elsewhere.test", "viewer")  # listed with its sender's name
     from django.utils import timezone
 
-    from backcast.services.throttle import record_failure
+    from backcast.services.platform.throttle import record_failure
 
     record_failure(text("typed as a log-in name"), "203.0.113.7", timezone.now())  # shown in the admin
     pages = [

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from backcast.accounts.models import User
 from backcast.organizations.models import Membership, Organization, Team
-from backcast.services.tokens import create_token
+from backcast.services.platform.tokens import create_token
 from tests.conftest import csrf_token, logged_in
 
 # Patterns that only ever show the visitor's own things (or nothing private at all).
@@ -148,30 +148,30 @@ def test_every_pattern_is_classified() -> None:
 def alice_urls(acme: Organization, alice: User) -> list[str]:
     from datetime import date
 
-    from backcast.services.goals import create_goal
-    from backcast.services.kpis import add_kpi
+    from backcast.services.goals.goals import create_goal
+    from backcast.services.goals.kpis import add_kpi
 
     goal = create_goal(alice, {"title": "Raise OTD to 95%", "deadline": date(2031, 6, 30)})
     kpi = add_kpi(alice, goal.pk, {"name": "OTD", "unit": "%", "baseline": 80.0, "target": 95.0})
-    from backcast.services.comments import add_comment
+    from backcast.services.goals.comments import add_comment
 
     comment = add_comment(alice, goal.pk, {"body": "Carrier data is in."})
     token, _ = create_token(alice, "alice's ERP token")
     from backcast.replanning.models import Scenario
 
     scenario = Scenario.objects.create(goal=goal, name="As is", changes={})
-    from backcast.services.milestones import add_milestone, delete_milestone
+    from backcast.services.goals.milestones import add_milestone, delete_milestone
 
     trashed = add_milestone(alice, goal.pk, {"title": "Audit", "duration": 5})
     delete_milestone(alice, trashed.pk)  # in the trash: restorable, and hidden from Milestone.objects
-    from backcast.services.webhooks import create_webhook
+    from backcast.services.notify.webhooks import create_webhook
 
     hook, _ = create_webhook(
         alice,
         acme.slug,
         {"name": "ops", "tool": "slack", "url": "https://hooks.example/x", "events": ["mention"]},
     )
-    from backcast.services.invitations import invite
+    from backcast.services.platform.invitations import invite
 
     invitation = invite(alice, acme.slug, "newcomer@elsewhere.test", "viewer")
     return [
@@ -341,7 +341,7 @@ def test_restrict_scopes_by_role(acme: Organization, alice: User, bob: User, cha
 
 
 def test_home_redirects_to_the_only_organisation_and_lists_several(acme: Organization, alice: User) -> None:
-    from backcast.services.organizations import create_organization
+    from backcast.services.platform.organizations import create_organization
 
     client = logged_in(alice)
     response = client.get("/")

@@ -7,8 +7,8 @@ from datetime import date
 from backcast.accounts.models import User
 from backcast.goals.models import Demand, Goal, Milestone, Resource
 from backcast.organizations.models import Organization
-from backcast.services.clock import org_today
-from backcast.services.plans import goal_plan
+from backcast.services.platform.clock import org_today
+from backcast.services.reporting.plans import goal_plan
 from tests.conftest import logged_in
 from tests.web.plan_data import template_goal
 from tests.web.test_goal_overview import json_script

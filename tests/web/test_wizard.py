@@ -17,7 +17,7 @@ from django.utils import timezone
 from backcast.accounts.models import User
 from backcast.goals.models import KPI, Dependency, Goal, Milestone
 from backcast.organizations.models import Organization
-from backcast.services.plans import goal_plan
+from backcast.services.reporting.plans import goal_plan
 from tests.conftest import csrf_token, logged_in
 
 GOAL = {

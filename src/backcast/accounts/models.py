@@ -122,7 +122,7 @@ class LoginThrottle(models.Model):
     within the window that began at ``window_start``; reaching the limit sets ``locked_until`` and
     adds one to ``lockouts``, which makes the next lock longer. Rows of names that belong to no
     one are kept as well (the answer must not tell whether an account exists) and pruned once
-    stale. The arithmetic is in ``backcast.services.throttle``.
+    stale. The arithmetic is in ``backcast.services.platform.throttle``.
     """
 
     scope = models.CharField(max_length=7, choices=ThrottleScope.choices)

@@ -3,7 +3,7 @@
 Passwords are changed and reset with Django's own views; the reset e-mail's link is built from
 ``BACKCAST_BASE_URL`` (:class:`SiteLinkedPasswordResetView`). The log-in form is Django's with one
 addition, :class:`ThrottledLogin`: failed attempts are counted per account and per client address
-(``backcast.services.throttle``) and a locked one is refused before the password is checked. The
+(``backcast.services.platform.throttle``) and a locked one is refused before the password is checked. The
 back office's log-in (``/admin/login/``) uses the same check (``accounts/admin.py``).
 """
 
@@ -26,9 +26,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backcast.accounts.forms import TokenForm
 from backcast.accounts.models import User
-from backcast.services import throttle
-from backcast.services import tokens as token_services
-from backcast.services.errors import InvalidInput
+from backcast.services.platform import throttle
+from backcast.services.platform import tokens as token_services
+from backcast.services.platform.errors import InvalidInput
 
 
 def current_user(request: HttpRequest) -> User:

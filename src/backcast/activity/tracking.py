@@ -5,7 +5,7 @@ service nobody remembered to instrument) leaves its trace, and the services stay
 What signals do not see is written by the services themselves: readings, which are recorded in
 bulk (``bulk_create``, ``COPY``), one event a batch; a milestone's dependencies and demand, which
 are replaced at once and read better as one change of the milestone; and moves in and out of the
-trash (``services.trash``). Derived rows (goal summaries and stamps, cached plans, calendar feed
+trash (``services.goals.trash``). Derived rows (goal summaries and stamps, cached plans, calendar feed
 revisions, token use) are not tracked.
 
 ``pre_save`` reads the row as it is in the database (one query, only for the tracked models) so

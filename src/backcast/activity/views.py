@@ -23,9 +23,9 @@ from backcast.activity.wording import KINDS, describe
 from backcast.goals.models import Goal, Milestone
 from backcast.organizations.models import Membership, Organization
 from backcast.organizations.tenancy import Action, get_for, role_allows, user_pk
-from backcast.services import activity as activity_services
-from backcast.services import trash as trash_services
-from backcast.services.errors import InvalidInput
+from backcast.services.goals import trash as trash_services
+from backcast.services.platform.errors import InvalidInput
+from backcast.services.reporting import activity as activity_services
 
 PAGE_SIZE = 50
 RECENT = 5

@@ -26,7 +26,7 @@ from backcast.api.routes import (
 from backcast.api.routes import notifications as notification_routes
 from backcast.api.versions import etag
 from backcast.goals.models import KPI, Goal, Milestone
-from backcast.services.errors import Conflict, InvalidInput
+from backcast.services.platform.errors import Conflict, InvalidInput
 
 api = DocumentedAPI(
     title="Backcast API",

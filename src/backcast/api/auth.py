@@ -11,8 +11,8 @@ from django.views.decorators.debug import sensitive_variables
 from ninja.security import HttpBearer, SessionAuth
 
 from backcast.accounts.models import ApiToken
-from backcast.services.goal_list import authenticate_with_state
-from backcast.services.tokens import authenticate_token
+from backcast.services.platform.tokens import authenticate_token
+from backcast.services.reporting.goal_list import authenticate_with_state
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -21,7 +21,7 @@ class TokenAuth(HttpBearer):
     """Bearer tokens created with ``backcast token create`` or on the tokens page.
 
     ``with_goal_list_state``: the goal list's own instance, which reads the list's state in the
-    token's query (``services.goal_list.authenticate_with_state``) and leaves it on the request
+    token's query (``services.reporting.goal_list.authenticate_with_state``) and leaves it on the request
     as ``goal_list_state``. The same class, so the OpenAPI document names one scheme.
     """
 

@@ -1,7 +1,7 @@
 """Rendered API pages kept in the app process, served again while what they show is unchanged.
 
 Integrations poll lists, and most polls find them as they were. A route that can name the state
-its answer is a function of (for the goal list, :func:`backcast.services.goal_list.list_state`
+its answer is a function of (for the goal list, :func:`backcast.services.reporting.goal_list.list_state`
 and the query) labels the rendered page with a digest of that state: the page's entity tag. The
 next request reads the state again (the goal list's, in the API token's own query), and when its
 digest is one already rendered, the stored bytes are the answer, with no page read, no progress

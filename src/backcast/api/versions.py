@@ -19,7 +19,7 @@ import re
 from ninja import P
 from ninja.params import HeaderEx
 
-from backcast.services.errors import InvalidInput
+from backcast.services.platform.errors import InvalidInput
 
 TAG = re.compile(r'^(?:W/)?"v(\d{1,10})"$')
 IF_MATCH_HELP = (

@@ -89,4 +89,4 @@ class DeliveryOut(Schema):
 
     @staticmethod
     def resolve_attempts(obj: Delivery) -> list[Attempt]:
-        return list(obj.attempt_log.all())  # prefetched in order (services.webhooks.deliveries)
+        return list(obj.attempt_log.all())  # prefetched in order (services.notify.webhooks.deliveries)

@@ -26,7 +26,7 @@ def reported() -> Iterator[None]:
     from django.db import DatabaseError
 
     from backcast.config import ConfigError
-    from backcast.services.errors import InvalidInput
+    from backcast.services.platform.errors import InvalidInput
 
     try:
         yield

@@ -76,7 +76,7 @@ def readings(
     from django.http import Http404
 
     from backcast.accounts.models import User
-    from backcast.services.imports import ImportRejected, import_readings
+    from backcast.services.intake.imports import ImportRejected, import_readings
 
     actor = None
     if as_email:

@@ -87,7 +87,7 @@ def demo(
 ) -> None:
     """Fill the database with a demo organisation and print how to log in."""
     setup.django(migrate=True)
-    from backcast.services.demo import load_demo
+    from backcast.services.platform.demo import load_demo
 
     with reported():
         login = load_demo(date.today(), only_if_empty=if_empty)  # noqa: DTZ011 - the machine's calendar day
@@ -129,8 +129,8 @@ def user_create(
     The password is read from standard input when one is piped, else asked for.
     """
     setup.django(migrate=True)
-    from backcast.services.accounts import create_user
-    from backcast.services.organizations import check_role
+    from backcast.services.platform.accounts import create_user
+    from backcast.services.platform.organizations import check_role
 
     with reported():
         check_role(role)
@@ -151,7 +151,7 @@ def token_create(
     """Create an API token for a user and print it as the last line (it is shown only once)."""
     setup.django(migrate=True)
     from backcast.accounts.models import User
-    from backcast.services.tokens import create_token
+    from backcast.services.platform.tokens import create_token
 
     with reported():
         user = User.objects.filter(email=email.strip().lower()).first()
@@ -191,7 +191,7 @@ def token_revoke(
     """Revoke a token: it stops working at once."""
     setup.django(migrate=True)
     from backcast.accounts.models import User
-    from backcast.services.tokens import revoke_token
+    from backcast.services.platform.tokens import revoke_token
 
     with reported():
         user = User.objects.filter(email=email.strip().lower()).first()
@@ -227,7 +227,7 @@ def purge() -> None:
     setup.django(migrate=True)
     from django.utils import timezone
 
-    from backcast.services.trash import purge_expired
+    from backcast.services.goals.trash import purge_expired
 
     with reported():
         count = purge_expired(timezone.now())

@@ -1,8 +1,8 @@
 """``backcast worker``: the scheduler loop that sends reminders, digests and notifications.
 
-Each tick runs :data:`backcast.services.jobs.JOBS` once and logs one line of counts. Several
+Each tick runs :data:`backcast.services.platform.jobs.JOBS` once and logs one line of counts. Several
 workers may run at once, on one machine or many, over the same database: nothing is sent twice
-(see :mod:`backcast.services.notifications`). SIGTERM and SIGINT end it after the current tick.
+(see :mod:`backcast.services.notify.outbox`). SIGTERM and SIGINT end it after the current tick.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def worker(
     setup.django(migrate=True)
     from django.utils import timezone
 
-    from backcast.services.jobs import run_jobs
+    from backcast.services.platform.jobs import run_jobs
 
     stop = threading.Event()
 

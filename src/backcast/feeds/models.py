@@ -4,7 +4,7 @@ A feed is read without a login (calendar apps cannot log in), so its URL carries
 secret is shown once and stored only as a SHA-256 digest, as API tokens are. Feeds are looked up
 by their user (the person's own page) or by the digest (the feed itself), never through an
 organisation, so they do not use ``restrict``; what a feed *shows* is always restricted to what
-its user may still view (see ``backcast.services.feeds``).
+its user may still view (see ``backcast.services.notify.feeds``).
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from backcast.accounts.models import User
-from backcast.services import feeds as feed_services
-from backcast.services.errors import InvalidInput
+from backcast.services.notify import feeds as feed_services
+from backcast.services.platform.errors import InvalidInput
 
 PERSONAL = "mine"  # the value of ``feed`` that names the person's own milestones
 FEED_CACHE_CONTROL = "private, max-age=300"  # calendar apps poll; five minutes stale at most

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from backcast.goals.models import Comment, Goal, Milestone
 from backcast.organizations.tenancy import Action, get_for, user_pk
-from backcast.services import comments as comment_services
-from backcast.services.errors import InvalidInput
+from backcast.services.goals import comments as comment_services
+from backcast.services.platform.errors import InvalidInput
 
 
 class CommentForm(forms.Form):

@@ -22,8 +22,8 @@ from backcast import limits
 from backcast.goals.models import KPI
 from backcast.organizations.tenancy import Action, get_for
 from backcast.request_limits import accepts_upload
-from backcast.services.errors import InvalidInput
-from backcast.services.imports import MAX_FAULTS, ImportRejected, import_readings
+from backcast.services.intake.imports import MAX_FAULTS, ImportRejected, import_readings
+from backcast.services.platform.errors import InvalidInput
 
 ACCEPT = ".csv,.tsv,.txt,.xlsx,text/csv,text/plain,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

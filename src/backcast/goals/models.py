@@ -27,7 +27,7 @@ class LiveManager(models.Manager[M]):
     """The default manager of a model whose rows can be in the trash: it hides them.
 
     Goals and milestones are deleted softly (``deleted_at``), so that a deletion can be undone for
-    30 days (:mod:`backcast.services.trash`). Every query through ``objects`` (and every related
+    30 days (:mod:`backcast.services.goals.trash`). Every query through ``objects`` (and every related
     manager, which Django derives from the default manager) sees only live rows: :meth:`hide` is
     the filter that keeps them. ``all_objects`` sees the trash too; the base manager, which Django
     uses to follow a foreign key and to cascade a deletion, is a plain one and hides nothing.
@@ -92,7 +92,7 @@ class LiveRemarks(LiveManager[M]):
 class Trashable(models.Model):
     """The two columns of a row that can be in the trash: when it was deleted, and by whom.
 
-    Set by ``services.trash`` only; the model's default manager (a :class:`LiveManager`) hides
+    Set by ``services.goals.trash`` only; the model's default manager (a :class:`LiveManager`) hides
     the row while they are set.
     """
 
@@ -123,7 +123,7 @@ class Goal(Trashable):
 
     ``parent`` forms the alignment tree from the organisation's objectives down to team goals.
     ``version`` grows with every change, so a stale edit can be recognised. A goal in the trash
-    (``deleted_at`` set) is hidden from ``objects`` until restored or purged (``services.trash``).
+    (``deleted_at`` set) is hidden from ``objects`` until restored or purged (``services.goals.trash``).
     """
 
     tenant_path = "organization"
@@ -465,7 +465,7 @@ class OrganizationStamp(models.Model):
     """A counter the database adds one to when a transaction that moved any of an organisation's
     goal stamps, or created or deleted one of its goals, commits.
 
-    The goal list's pages are served again while it holds (``services.goal_list.list_state``),
+    The goal list's pages are served again while it holds (``services.reporting.goal_list.list_state``),
     so one row answers for every goal of the organisation. On PostgreSQL it is bumped at commit
     (a deferred trigger, :mod:`backcast.goals.stamps`), so a writer holds its row only while it
     commits, and a transaction touching several organisations bumps them in id order: writers do
@@ -482,7 +482,7 @@ class OrganizationStamp(models.Model):
 
 
 class GoalSummary(models.Model):
-    """What the dashboard shows of a goal, as ``backcast.services.portfolio`` computed it on ``day``.
+    """What the dashboard shows of a goal, as ``backcast.services.reporting.portfolio`` computed it on ``day``.
 
     Valid while the goal's :class:`GoalStamp` still holds ``stamp``, the organisation's today is
     ``day`` and the code that computes it is at ``version``; otherwise it is computed again and

@@ -1,6 +1,6 @@
 """Database triggers that bump a goal's :class:`~backcast.goals.models.GoalStamp` on every write.
 
-The dashboard reads each goal's stored summary (``services.portfolio``) and trusts it while the
+The dashboard reads each goal's stored summary (``services.reporting.portfolio``) and trusts it while the
 goal's stamp has not moved. So the stamp must move on *every* write to the rows the summary is
 computed from or the goal list shows of the goal (its contributors, its team's slug, its owner's
 and contributors' addresses), whoever makes it: the services, the admin, ``bulk_create`` (which
@@ -18,7 +18,7 @@ other bulk writes there pay a trigger a row.
 
 Each bump also moves the stamp of the goal's organisation
 (:class:`~backcast.goals.models.OrganizationStamp`), as does a goal created or deleted: the API's
-goal list serves a page again while its organisations' stamps hold (``services.goal_list``). On
+goal list serves a page again while its organisations' stamps hold (``services.reporting.goal_list``). On
 PostgreSQL that bump waits for the commit (:func:`postgres_organization_sql`), so writers to one
 organisation do not queue on its row for their whole transaction, nor deadlock over it.
 
@@ -102,7 +102,7 @@ def watches() -> list[Watch]:
     of_milestone = f"SELECT goal_id FROM {milestone} WHERE id = {{key}}"  # noqa: S608
     return [
         Watch(goal, ("id",), itself, ("update",)),
-        # What the goal list shows of a goal besides its own row (services.goal_list): its
+        # What the goal list shows of a goal besides its own row (services.reporting.goal_list): its
         # contributors, its team's slug and the addresses of its owner and contributors.
         Watch(contributors, ("goal_id",), itself),
         Watch(

@@ -30,14 +30,14 @@ from backcast.goals.forms import (
 from backcast.goals.models import KPI, Goal
 from backcast.organizations.models import Membership, Organization
 from backcast.organizations.tenancy import Action, get_for, role_allows, user_pk
-from backcast.services import checkins as checkin_services
-from backcast.services import goals as goal_services
-from backcast.services import kpis as kpi_services
-from backcast.services import milestones as milestone_services
-from backcast.services.clock import org_today
 from backcast.services.dashboard import Filters, build_dashboard
-from backcast.services.errors import Conflict, InvalidInput
 from backcast.services.goal_page import goal_overview
+from backcast.services.goals import checkins as checkin_services
+from backcast.services.goals import goals as goal_services
+from backcast.services.goals import kpis as kpi_services
+from backcast.services.goals import milestones as milestone_services
+from backcast.services.platform.clock import org_today
+from backcast.services.platform.errors import Conflict, InvalidInput
 from backcast.services.timeline import goal_timeline as goal_timeline_data
 
 if TYPE_CHECKING:

@@ -44,12 +44,12 @@ from backcast.goals.wizard_forms import (
 )
 from backcast.organizations.models import Organization
 from backcast.organizations.tenancy import Action, get_for, user_pk
-from backcast.services import goals as goal_services
-from backcast.services import kpis as kpi_services
-from backcast.services import wizard as wizard_services
-from backcast.services.assessment import goal_smart
-from backcast.services.clock import org_today
-from backcast.services.errors import Conflict, InvalidInput
+from backcast.services.goals import goals as goal_services
+from backcast.services.goals import kpis as kpi_services
+from backcast.services.goals import wizard as wizard_services
+from backcast.services.platform.clock import org_today
+from backcast.services.platform.errors import Conflict, InvalidInput
+from backcast.services.reporting.assessment import goal_smart
 
 STEPS = (
     (1, "End goal", "Define the end goal"),

@@ -4,7 +4,7 @@ A handle is the local part of a member's e-mail address (``@ana`` for ana@plant.
 matched without regard to case; when two members share a local part, the whole address
 (``@ana@plant.example``) names one of them. A handle starts after a space, a line start or an
 opening bracket, so ``ana@plant.example`` inside a sentence is an address, not a mention.
-Pure text functions: who a handle names is decided in ``backcast.services.mentions``.
+Pure text functions: who a handle names is decided in ``backcast.services.notify.mentions``.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ from backcast.notifications.forms import PreferenceForm, WebhookForm
 from backcast.notifications.models import Preference, Webhook
 from backcast.organizations.models import Organization
 from backcast.organizations.tenancy import Action, get_for
-from backcast.services import notifications as notification_services
-from backcast.services import webhooks as webhook_services
-from backcast.services.errors import InvalidInput
+from backcast.services.notify import outbox as notification_services
+from backcast.services.notify import webhooks as webhook_services
+from backcast.services.platform.errors import InvalidInput
 
 
 def current_user(request: HttpRequest) -> User:

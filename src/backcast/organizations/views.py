@@ -18,9 +18,9 @@ from backcast.accounts.models import User
 from backcast.organizations.forms import InviteForm, JoinForm, RoleForm, TeamForm
 from backcast.organizations.models import Membership, Organization
 from backcast.organizations.tenancy import Action, get_for, role_allows, user_pk
-from backcast.services import invitations as invitation_services
-from backcast.services import organizations as org_services
-from backcast.services.errors import InvalidInput
+from backcast.services.platform import invitations as invitation_services
+from backcast.services.platform import organizations as org_services
+from backcast.services.platform.errors import InvalidInput
 
 
 @login_required

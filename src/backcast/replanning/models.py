@@ -24,7 +24,7 @@ class Baseline(models.Model):
 
     ``number`` counts a goal's baselines from 1 (never reused; a goal's deletion takes its
     baselines with it). ``plan`` is the engine's JSON of the plan as it was accepted, with
-    milestone ids (``services.plans.plan_json``); the goal-level figures are copied out of it
+    milestone ids (``services.reporting.plans.plan_json``); the goal-level figures are copied out of it
     into columns so that lists need not open the JSON. Baselines are never changed: re-planning
     after a slip accepts a new one, with its reason.
     """
@@ -61,7 +61,7 @@ class Baseline(models.Model):
 class Scenario(models.Model):
     """A what-if on a goal's plan: changes tried on a copy of the live plan, then adopted or discarded.
 
-    ``changes`` is the normalised JSON that ``services.replanning.clean_changes`` produces:
+    ``changes`` is the normalised JSON that ``services.replanning.baselines.clean_changes`` produces:
     ``milestones`` (per-milestone ``duration`` and ``estimate`` overrides by ``id``), ``add``
     (new milestones with ``title``, ``duration`` or ``estimate``, ``after`` and ``before`` ids and
     ``demand`` by resource id), ``remove`` (milestone ids), ``capacity`` (``resource`` id and

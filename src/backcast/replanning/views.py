@@ -20,9 +20,9 @@ from backcast.goals.models import Goal
 from backcast.organizations.tenancy import Action, get_for
 from backcast.replanning.forms import ScenarioForm
 from backcast.replanning.models import Scenario
-from backcast.services import replanning, scenarios
-from backcast.services.clock import org_today
-from backcast.services.errors import InvalidInput
+from backcast.services.platform.clock import org_today
+from backcast.services.platform.errors import InvalidInput
+from backcast.services.replanning import baselines, scenarios
 from backcast.services.timeline import goal_timeline
 
 
@@ -66,7 +66,7 @@ def timeline_baselines(request: HttpRequest, goal_id: int) -> HttpResponse:
     goal = goal_for(request, goal_id, Action.PLAN)
     reason = request.POST.get("reason", "")
     try:
-        baseline = replanning.accept_plan(request.user, goal.pk, reason)
+        baseline = baselines.accept_plan(request.user, goal.pk, reason)
     except InvalidInput as exc:
         return timeline_page(request, goal, None, 400, accept_error=exc.message, accept_reason=reason)
     messages.success(

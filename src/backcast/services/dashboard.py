@@ -2,7 +2,7 @@
 
 What an operations lead opens every morning, for three goals or a thousand. The counts, the
 filters, "the next two weeks" and the health of the alignment tree are over every goal, and come
-from each goal's stored summary (:func:`backcast.services.portfolio.summaries`: one query for all
+from each goal's stored summary (:func:`backcast.services.reporting.portfolio.summaries`: one query for all
 of them, and a bulk refresh of the few that changed), so no request plans or judges a goal that
 did not change. The goal table is paged (:data:`PAGE_SIZE` a page) and only the goals of the page
 are loaded as rows, with their owners and next milestones: the number of queries, and the page's
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from backcast.goals.models import Goal, Milestone
 from backcast.organizations.models import Organization
 from backcast.planning.health import RANK
-from backcast.services.portfolio import DUE_SOON_DAYS, Summary, Upcoming, summaries
+from backcast.services.reporting.portfolio import DUE_SOON_DAYS, Summary, Upcoming, summaries
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -231,7 +231,7 @@ def rolled_up(
 ) -> tuple[dict[int, float | None], dict[int, str]]:
     """Each goal's progress and health rolled up the alignment tree.
 
-    Progress as ``services.progress.goal_progress`` has it: a goal with KPIs progresses as they
+    Progress as ``services.reporting.progress.goal_progress`` has it: a goal with KPIs progresses as they
     do, one without (an objective) as the mean of its children's. Health: a goal's own, else
     the worst among the goals that serve it, however deep. Cycles are cut where they close.
     """

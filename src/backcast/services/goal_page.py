@@ -1,7 +1,7 @@
 """What a goal's page shows beyond its rows: the SMART check, health, plan verdict and KPI charts.
 
-Read-only. The facts are gathered once (:func:`backcast.services.portfolio.gather_many`) and
-handed to the same judges the API uses (``services.assessment``), so the page and the API never
+Read-only. The facts are gathered once (:func:`backcast.services.reporting.portfolio.gather_many`) and
+handed to the same judges the API uses (``services.reporting.assessment``), so the page and the API never
 disagree. Every KPI's trajectory is worked out from those facts too (the plan and the pins
 already read), so the page takes the same queries for 2 KPIs or 20. Chart data is plain
 JSON-ready dicts (ISO dates) for the page's ``json_script``, at most :data:`CHART_POINTS`
@@ -22,11 +22,11 @@ from backcast.planning.kpi import Forecast, Point, Trend, interim_target, progre
 from backcast.planning.report import verdict
 from backcast.planning.series import thin
 from backcast.planning.smart import LetterCheck
-from backcast.services import assessment
-from backcast.services.plans import GoalPlan
-from backcast.services.portfolio import GoalData, assessed, gather_many, remaining_start, slack_left
-from backcast.services.progress import kpi_target
-from backcast.services.reviews import Review, participation
+from backcast.services.notify.reviews import Review, participation
+from backcast.services.reporting import assessment
+from backcast.services.reporting.plans import GoalPlan
+from backcast.services.reporting.portfolio import GoalData, assessed, gather_many, remaining_start, slack_left
+from backcast.services.reporting.progress import kpi_target
 
 FORECAST_POINTS = 8  # where the forecast band is drawn between the last reading and the target date
 CHART_POINTS = 500  # readings drawn a KPI at most: about one a pixel of its chart

@@ -5,7 +5,7 @@ between milestones and the critical path. The capacity view adds, for each resou
 uses, the load of the organisation's other goals on the same resource: each goal's plan is
 levelled on its own, so a goal never overloads a resource by itself; overloads appear where goals
 share one. Read-only, in a fixed number of queries, JSON-ready (ISO dates) for ``json_script``.
-When the goal has baselines (kept plans, :mod:`backcast.services.replanning`), the Gantt carries
+When the goal has baselines (kept plans, :mod:`backcast.services.replanning.baselines`), the Gantt carries
 the chosen baseline's dates under each bar and the table of variance comes with it.
 """
 
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from backcast.goals.models import Goal, Milestone
 from backcast.planning.calendar import WorkCalendar
-from backcast.services.portfolio import GoalData, gather_many
-from backcast.services.replanning import BaselineView, Variance, baseline_view
+from backcast.services.replanning.baselines import BaselineView, Variance, baseline_view
+from backcast.services.reporting.portfolio import GoalData, gather_many
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser

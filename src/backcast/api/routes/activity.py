@@ -13,8 +13,8 @@ from backcast.activity.models import Event
 from backcast.api.activity_schemas import EventOut, RestoredOut, TrashItemOut
 from backcast.api.inputs import Pagination
 from backcast.api.schemas import Error
-from backcast.services import activity as activity_services
-from backcast.services import trash as trash_services
+from backcast.services.goals import trash as trash_services
+from backcast.services.reporting import activity as activity_services
 
 router = Router(tags=["activity"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}

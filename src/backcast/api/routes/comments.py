@@ -13,7 +13,7 @@ from backcast.api.inputs import Pagination
 from backcast.api.schemas import Created, Error
 from backcast.goals.models import Comment, Goal
 from backcast.organizations.tenancy import Action, get_for
-from backcast.services import comments as comment_services
+from backcast.services.goals import comments as comment_services
 
 router = Router(tags=["comments"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}

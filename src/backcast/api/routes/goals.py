@@ -28,12 +28,12 @@ from backcast.api.schemas import Created, Error
 from backcast.api.versions import IfMatch, etag, expected_version
 from backcast.goals.models import CheckIn, Goal
 from backcast.organizations.tenancy import Action, TenantQuerySet, get_for
-from backcast.services import assessment, goal_list
-from backcast.services import checkins as checkin_services
-from backcast.services import goals as goal_services
-from backcast.services import plans as plan_services
-from backcast.services.clock import org_today
-from backcast.services.progress import goal_progress
+from backcast.services.goals import checkins as checkin_services
+from backcast.services.goals import goals as goal_services
+from backcast.services.platform.clock import org_today
+from backcast.services.reporting import assessment, goal_list
+from backcast.services.reporting import plans as plan_services
+from backcast.services.reporting.progress import goal_progress
 
 router = Router(tags=["goals"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}

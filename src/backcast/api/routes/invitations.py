@@ -16,7 +16,7 @@ from backcast.api.inputs import Pagination
 from backcast.api.invitation_schemas import InvitationIn, InvitationOut
 from backcast.api.schemas import Error
 from backcast.organizations.models import Invitation
-from backcast.services import invitations as invitation_services
+from backcast.services.platform import invitations as invitation_services
 
 router = Router(tags=["invitations"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}

@@ -27,9 +27,9 @@ from backcast.api.schemas import Created, Error
 from backcast.api.versions import IfMatch, etag, expected_version
 from backcast.goals.models import KPI, Goal
 from backcast.organizations.tenancy import Action, get_for
-from backcast.services import assessment
-from backcast.services import kpis as kpi_services
-from backcast.services.clock import org_today
+from backcast.services.goals import kpis as kpi_services
+from backcast.services.platform.clock import org_today
+from backcast.services.reporting import assessment
 
 router = Router(tags=["kpis"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}

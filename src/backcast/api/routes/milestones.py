@@ -25,7 +25,7 @@ from backcast.api.schemas import Created, Error
 from backcast.api.versions import IfMatch, etag, expected_version
 from backcast.goals.models import Demand, Dependency, Goal, Milestone
 from backcast.organizations.tenancy import Action, get_for
-from backcast.services import milestones as milestone_services
+from backcast.services.goals import milestones as milestone_services
 
 router = Router(tags=["milestones"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}

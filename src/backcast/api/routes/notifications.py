@@ -11,8 +11,8 @@ from backcast.api.notification_schemas import ParticipationOut, PeriodParticipat
 from backcast.api.schemas import Error
 from backcast.goals.models import Goal
 from backcast.organizations.tenancy import Action, get_for
-from backcast.services.clock import org_today
-from backcast.services.reviews import Participation, participation
+from backcast.services.notify.reviews import Participation, participation
+from backcast.services.platform.clock import org_today
 
 router = Router(tags=["reviews"])
 ERRORS: dict[int, Any] = {403: Error, 404: Error}

@@ -25,8 +25,8 @@ from backcast.api.schemas import (
 from backcast.goals.models import Resource
 from backcast.organizations.models import Membership, Organization, Team
 from backcast.organizations.tenancy import Action, get_for, user_pk
-from backcast.services import organizations as org_services
-from backcast.services import resources as resource_services
+from backcast.services.goals import resources as resource_services
+from backcast.services.platform import organizations as org_services
 
 router = Router(tags=["organizations"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}

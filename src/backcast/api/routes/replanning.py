@@ -29,11 +29,11 @@ from backcast.api.schemas import Created, Error
 from backcast.goals.models import Goal
 from backcast.organizations.tenancy import Action, get_for
 from backcast.replanning.models import Baseline, Scenario
-from backcast.services import replanning, scenarios
-from backcast.services.clock import org_today
-from backcast.services.errors import InvalidInput
-from backcast.services.replanning import DateMove, MilestoneMove
-from backcast.services.scenarios import Outcome
+from backcast.services.platform.clock import org_today
+from backcast.services.platform.errors import InvalidInput
+from backcast.services.replanning import baselines, scenarios
+from backcast.services.replanning.baselines import DateMove, MilestoneMove
+from backcast.services.replanning.scenarios import Outcome
 
 router = Router(tags=["re-planning"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
@@ -110,7 +110,7 @@ def list_baselines(request: HttpRequest, goal_id: int) -> list[BaselineOut]:
     ),
 )
 def accept_plan(request: HttpRequest, goal_id: int, payload: BaselineIn) -> Status[Created]:
-    baseline = replanning.accept_plan(request.user, goal_id, payload.reason)
+    baseline = baselines.accept_plan(request.user, goal_id, payload.reason)
     return Status(201, Created(id=baseline.pk))
 
 
@@ -134,7 +134,7 @@ def get_baseline(request: HttpRequest, baseline_id: int) -> BaselineDetailOut:
 def get_variance(request: HttpRequest, goal_id: int, baseline: int | None = None) -> VarianceOut:
     goal = get_for(Goal.objects.select_related("organization"), request.user, Action.VIEW, pk=goal_id)
     if baseline is None:
-        chosen = replanning.latest_baseline(goal)
+        chosen = baselines.latest_baseline(goal)
         if chosen is None:
             raise InvalidInput("the goal has no baseline yet: accept its plan first", "baseline")
     else:
@@ -142,7 +142,7 @@ def get_variance(request: HttpRequest, goal_id: int, baseline: int | None = None
         if found is None:
             raise InvalidInput(f"no baseline {baseline} of this goal", "baseline")
         chosen = found
-    v = replanning.variance(goal, chosen, org_today(goal.organization))
+    v = baselines.variance(goal, chosen, org_today(goal.organization))
     return VarianceOut(
         baseline=baseline_out(v.baseline),
         plan_error=v.plan_error or None,

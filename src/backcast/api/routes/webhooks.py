@@ -19,7 +19,7 @@ from backcast.api.webhook_schemas import (
     WebhookPatch,
 )
 from backcast.notifications.models import Delivery, Webhook
-from backcast.services import webhooks as webhook_services
+from backcast.services.notify import webhooks as webhook_services
 
 router = Router(tags=["webhooks"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
-from backcast.services.errors import InvalidInput
+from backcast.services.platform.errors import InvalidInput
 
 BUFFER = 1 << 20
 WHITESPACE = " \t\n\r"

@@ -29,7 +29,7 @@ from backcast.services.backup.catalog import (
     label,
 )
 from backcast.services.backup.reader import read_backup
-from backcast.services.errors import InvalidInput
+from backcast.services.platform.errors import InvalidInput
 
 CHUNK = 5000
 

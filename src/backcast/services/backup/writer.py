@@ -38,7 +38,7 @@ from backcast.services.backup.catalog import (
     label,
 )
 from backcast.services.backup.scope import OrganizationScope
-from backcast.services.errors import InvalidInput
+from backcast.services.platform.errors import InvalidInput
 
 CHUNK = 5000
 

@@ -1,0 +1,219 @@
+"""Use cases for KPIs and their readings. Readings are idempotent on the client's key."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils.timezone import now
+
+from backcast import limits
+from backcast.goals.models import KPI, Checkpoint, Goal, Reading
+from backcast.organizations.tenancy import Action, get_for, user_pk
+from backcast.services.goals.goals import clean_title
+from backcast.services.platform.errors import InvalidInput, check_version
+from backcast.services.reporting.activity import record_readings_batch
+
+if TYPE_CHECKING:
+    from backcast.organizations.tenancy import AnyUser
+
+KPI_FIELDS = {
+    "name",
+    "unit",
+    "direction",
+    "baseline",
+    "baseline_date",
+    "target",
+    "target_date",
+    "band_low",
+    "band_high",
+    "source",
+}
+
+
+def number(value: Any, field: str) -> float | None:
+    """A finite number, or None; booleans and text are refused."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInput(f"must be a finite number, got {value!r}", field)
+    return float(value)
+
+
+def apply_kpi_fields(kpi: KPI, data: dict[str, Any]) -> None:
+    """Validate and set KPI fields; the rules hold across fields, so check them together."""
+    if "name" in data:
+        kpi.name = clean_title(data["name"], "name", 120)
+    if "unit" in data:
+        kpi.unit = clean_title(data["unit"], "unit", 30)
+    if "direction" in data:
+        if data["direction"] not in KPI.Direction.values:
+            raise InvalidInput(f"choose one of {', '.join(KPI.Direction.values)}", "direction")
+        kpi.direction = data["direction"]
+    if "source" in data:
+        if data["source"] not in KPI.Source.values:
+            raise InvalidInput(f"choose one of {', '.join(KPI.Source.values)}", "source")
+        kpi.source = data["source"]
+    for field in ("baseline", "target", "band_low", "band_high"):
+        if field in data:
+            setattr(kpi, field, number(data[field], field))
+    for field in ("baseline_date", "target_date"):
+        if field in data:
+            if data[field] is not None and not isinstance(data[field], date):
+                raise InvalidInput("must be a date (YYYY-MM-DD)", field)
+            setattr(kpi, field, data[field])
+    if kpi.target is None:
+        raise InvalidInput("a KPI needs a target", "target")
+    if kpi.baseline is not None and kpi.baseline == kpi.target and kpi.direction != KPI.Direction.BAND:
+        raise InvalidInput(
+            f"equals the baseline ({kpi.baseline:g}); a target must ask for a change", "target"
+        )
+    if kpi.baseline is not None and kpi.direction == KPI.Direction.INCREASE and kpi.target < kpi.baseline:
+        raise InvalidInput(
+            f"is below the baseline ({kpi.baseline:g}) of a KPI that should increase", "target"
+        )
+    if kpi.baseline is not None and kpi.direction == KPI.Direction.DECREASE and kpi.target > kpi.baseline:
+        raise InvalidInput(
+            f"is above the baseline ({kpi.baseline:g}) of a KPI that should decrease", "target"
+        )
+    band_ok = kpi.band_low is not None and kpi.band_high is not None and kpi.band_low <= kpi.band_high
+    if kpi.direction == KPI.Direction.BAND and not band_ok:
+        raise InvalidInput("a band KPI needs band_low <= band_high", "band_low")
+    if kpi.baseline_date and kpi.target_date and kpi.target_date <= kpi.baseline_date:
+        raise InvalidInput(
+            f"{kpi.target_date} is not after the baseline date {kpi.baseline_date}", "target_date"
+        )
+
+
+@transaction.atomic
+def add_kpi(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> KPI:
+    """Add a KPI to a goal (owners and admins); refused once the goal has ``limits.GOAL_KPIS``
+    (counted under the goal's row lock)."""
+    goal = get_for(Goal.objects.select_for_update(), actor, Action.PLAN, pk=goal_id)
+    count = KPI.objects.filter(goal=goal).count()
+    if count >= limits.GOAL_KPIS:
+        raise InvalidInput(
+            f"a goal may have at most {limits.GOAL_KPIS:,} KPIs; this one has {count:,} already"
+        )
+    if "name" not in data:
+        raise InvalidInput("must not be empty", "name")
+    if "unit" not in data:
+        raise InvalidInput("must not be empty", "unit")
+    kpi = KPI(goal=goal, target=None)  # type: ignore[misc]
+    apply_kpi_fields(kpi, {k: v for k, v in data.items() if k in KPI_FIELDS})
+    kpi.save()
+    return kpi
+
+
+@transaction.atomic
+def update_kpi(
+    actor: AnyUser, kpi_id: int, data: dict[str, Any], *, expected_version: int | None = None
+) -> KPI:
+    """Change some fields of a KPI; nothing is written when a rule fails.
+
+    A stale ``expected_version`` is refused with :class:`Conflict` (see ``update_goal``);
+    without one, a blind write.
+    """
+    kpi = get_for(KPI.objects.select_for_update(of=("self",)), actor, Action.PLAN, pk=kpi_id)
+    check_version(kpi, expected_version, f"The KPI {kpi.name!r}")
+    apply_kpi_fields(kpi, {k: v for k, v in data.items() if k in KPI_FIELDS})
+    kpi.version += 1
+    kpi.save()
+    return kpi
+
+
+@dataclass(frozen=True)
+class ReadingIn:
+    """One reading as an integrator sends it; ``key`` makes a retry harmless."""
+
+    date: date
+    value: float
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """How many readings were new and how many had been recorded before (same key)."""
+
+    created: int
+    duplicates: int
+
+
+@transaction.atomic
+def record_readings(actor: AnyUser, kpi_id: int, readings: list[ReadingIn]) -> RecordResult:
+    """Record readings for a KPI (contributors and up), all or none.
+
+    A reading whose key was already recorded for this KPI (now or in an earlier request) is
+    skipped, so an integrator can retry a whole batch safely. Keys repeated inside one batch count
+    once. A value that is not a finite number rejects the whole batch, naming its position; so
+    does a batch of more than ``limits.READINGS_PER_REQUEST`` readings, before anything is read.
+    """
+    if len(readings) > limits.READINGS_PER_REQUEST:
+        raise InvalidInput(
+            f"at most {limits.READINGS_PER_REQUEST:,} readings in one request, not {len(readings):,}: "
+            "send them in batches, or import them from a file",
+            "readings",
+        )
+    # One writer per KPI: lock its row only, not its goal's (tests/services/test_readings_concurrent.py).
+    kpi = get_for(KPI.objects.select_for_update(of=("self",)), actor, Action.CONTRIBUTE, pk=kpi_id)
+    for index, reading in enumerate(readings):
+        number(reading.value, f"readings[{index}].value")
+        if not isinstance(reading.date, date):
+            raise InvalidInput("must be a date (YYYY-MM-DD)", f"readings[{index}].date")
+        if reading.key is not None and (not reading.key or len(reading.key) > 100):
+            raise InvalidInput("must be 1 to 100 characters", f"readings[{index}].key")
+    keys = {r.key for r in readings if r.key}
+    seen = set(Reading.objects.filter(kpi=kpi, key__in=keys).values_list("key", flat=True)) if keys else set()
+    rows = []
+    for reading in readings:
+        if reading.key and reading.key in seen:
+            continue
+        if reading.key:
+            seen.add(reading.key)
+        rows.append(
+            Reading(
+                kpi=kpi,
+                date=reading.date,
+                value=float(reading.value),
+                key=reading.key or None,
+                recorded_by_id=user_pk(actor) or None,
+            )
+        )
+    Reading.objects.bulk_create(rows, batch_size=1000)
+    record_readings_batch(actor, kpi, len(rows))  # one event for the batch (bulk_create sends no signal)
+    return RecordResult(created=len(rows), duplicates=len(readings) - len(rows))
+
+
+@transaction.atomic
+def pin_checkpoint(actor: AnyUser, kpi_id: int, day: date, value: Any) -> Checkpoint:
+    """Pin the KPI's interim target on ``day`` to ``value`` (replacing a pin on that day).
+
+    The day must lie between the baseline date (if any) and the target date, where the
+    trajectory runs; a band KPI has no trajectory to pin.
+    """
+    kpi = get_for(
+        KPI.objects.select_for_update(of=("self",)).select_related("goal"), actor, Action.PLAN, pk=kpi_id
+    )
+    amount = number(value, "value")
+    if amount is None:
+        raise InvalidInput("must be a number", "value")
+    if kpi.direction == KPI.Direction.BAND:
+        raise InvalidInput("a KPI kept within a band has no trajectory to pin", "date")
+    end = kpi.target_date or kpi.goal.deadline
+    if day >= end or (kpi.baseline_date is not None and day <= kpi.baseline_date):
+        after = f"after the baseline date {kpi.baseline_date} and " if kpi.baseline_date else ""
+        raise InvalidInput(f"a checkpoint must fall {after}before the target date {end}", "date")
+    checkpoint, _ = Checkpoint.objects.update_or_create(
+        kpi=kpi, date=day, defaults={"value": amount, "pinned_by_id": user_pk(actor), "pinned_at": now()}
+    )
+    return checkpoint
+
+
+@transaction.atomic
+def unpin_checkpoint(actor: AnyUser, kpi_id: int, day: date) -> None:
+    """Remove the pin on ``day``; the trajectory runs straight again there. 404 when there is none."""
+    kpi = get_for(KPI.objects.all(), actor, Action.PLAN, pk=kpi_id)
+    get_for(Checkpoint.objects.filter(kpi=kpi), actor, Action.PLAN, date=day).delete()
