@@ -4,7 +4,7 @@ refused requests logged in one line.
 Django 5.2 has no Content-Security-Policy of its own, so a middleware adds it to every response.
 
 Backcast's pages load scripts, styles, fonts and images only from their own origin (ECharts and
-htmx are vendored under ``static/backcast/vendor/``; nothing comes from a CDN), have no inline
+htmx are vendored under ``web/static/backcast/vendor/``; nothing comes from a CDN), have no inline
 script or event handler, and configure htmx not to evaluate code or inject its indicator styles
 (``base.html``). So the policy allows only ``'self'``, with one exception: ``img-src data:``, as
 the API docs' icons are data URLs. Styles too are ``'self'`` only: no template has a ``style``

@@ -17,7 +17,6 @@ django_stubs_ext.monkeypatch()  # lets admin.ModelAdmin[Model] and friends be su
 
 CONFIG = config.load(os.environ)
 
-PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = CONFIG.data_dir
 PRODUCTION = CONFIG.production
 DEBUG = CONFIG.debug
@@ -26,6 +25,7 @@ ALLOWED_HOSTS = CONFIG.allowed_hosts
 CSRF_TRUSTED_ORIGINS = CONFIG.csrf_trusted_origins
 
 INSTALLED_APPS = [
+    "backcast.web",  # first: its templates replace the admin's and auth's where names are shared
     "backcast.accounts",
     "backcast.organizations",
     "backcast.goals",
@@ -62,7 +62,7 @@ WSGI_APPLICATION = "backcast.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -98,7 +98,6 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # collectstatic's target; only production collects (and WhiteNoise warns about a missing folder).
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static")) if PRODUCTION else None
 STORAGES = {

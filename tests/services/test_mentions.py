@@ -12,12 +12,12 @@ from backcast.accounts.models import User
 from backcast.goals.models import Goal
 from backcast.notifications.mentions import handles
 from backcast.notifications.models import Notification
-from backcast.notifications.templatetags.mentions import mentions
 from backcast.organizations.models import Organization
 from backcast.services.goals.comments import add_comment, edit_comment
 from backcast.services.goals.goals import create_goal
 from backcast.services.notify.mentions import mentioned
 from backcast.services.notify.outbox import deliver_due
+from backcast.web.templatetags.mentions import mentions
 from tests.conftest import make_user
 
 

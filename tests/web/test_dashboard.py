@@ -11,11 +11,11 @@ from django.urls import NoReverseMatch, reverse
 
 from backcast.accounts.models import User
 from backcast.goals.models import Goal, Milestone
-from backcast.goals.templatetags.goal_ui import status_label, workdays
 from backcast.organizations.models import Organization, Team
 from backcast.services.platform.clock import org_today
 from backcast.services.reporting import assessment
 from backcast.services.reporting.progress import goal_progress
+from backcast.web.templatetags.goal_ui import status_label, workdays
 from tests.conftest import logged_in
 from tests.web.plan_data import objective, template_goal
 

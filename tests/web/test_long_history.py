@@ -23,9 +23,9 @@ from backcast.accounts.models import User
 from backcast.goals.models import KPI, Goal, Reading
 from backcast.goals.stamps import inserts_bump_once
 from backcast.organizations.models import Organization
-from backcast.services.goal_page import CHART_POINTS
 from backcast.services.platform.clock import org_today
 from backcast.services.platform.tokens import create_token
+from backcast.web.pages.goal_page import CHART_POINTS
 from tests.conftest import logged_in
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]

@@ -29,11 +29,11 @@ from backcast.goals.models import (
     Resource,
 )
 from backcast.organizations.models import Organization, Team
-from backcast.services.dashboard import DUE_SHOWN, PAGE_SIZE
 from backcast.services.platform.clock import org_today
 from backcast.services.reporting import assessment
 from backcast.services.reporting.assessment import trajectory_of
 from backcast.services.reporting.portfolio import gather_many
+from backcast.web.pages.dashboard import DUE_SHOWN, PAGE_SIZE
 from tests.conftest import logged_in
 from tests.web.plan_data import objective, template_goal
 

@@ -26,7 +26,7 @@ def logged_in_as(client: Client) -> str | None:
 
 
 def test_the_login_page_is_the_throttled_one() -> None:
-    from backcast.accounts.views import ThrottledLoginView
+    from backcast.web.views.accounts import ThrottledLoginView
 
     assert resolve("/account/login/").func.view_class is ThrottledLoginView  # type: ignore[attr-defined]
 

@@ -3,10 +3,6 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 
 from backcast.accounts.models import ApiToken, LoginThrottle, User
-from backcast.accounts.views import ThrottledAdminLogin
-
-# The back office's log-in counts and refuses failures exactly as the site's does.
-admin.site.login_form = ThrottledAdminLogin
 
 
 @admin.register(User)

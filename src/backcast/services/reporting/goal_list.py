@@ -6,7 +6,7 @@ one query, and their progress from the stored goal summaries
 (:func:`backcast.services.reporting.portfolio.summaries`): nothing is planned or fitted on this path
 unless a goal changed since its summary was stored, and then only that goal. An objective (a
 goal without KPIs) progresses as the goals that serve it, rolled up exactly as the dashboard
-rolls them up (:func:`backcast.services.dashboard.rolled_up`), so the list, the dashboard and
+rolls them up (:func:`backcast.services.reporting.portfolio.rolled_up`), so the list, the dashboard and
 a goal's own answer agree.
 
 Most polls find the list as it was, so the API serves a page it rendered before again while the
@@ -33,10 +33,9 @@ from backcast.database import hot_cursor
 from backcast.goals.models import Goal, OrganizationStamp
 from backcast.organizations.models import Membership, Organization, Team
 from backcast.organizations.tenancy import Action, roles_allowed, user_pk
-from backcast.services.dashboard import rolled_up
 from backcast.services.platform.clock import zone_today
 from backcast.services.platform.tokens import Lookup, lookup_parts
-from backcast.services.reporting.portfolio import CHECKS, is_fresh, refresh, summaries
+from backcast.services.reporting.portfolio import CHECKS, is_fresh, refresh, rolled_up, summaries
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser

@@ -44,7 +44,7 @@ from backcast.goals.models import (
 from backcast.organizations.models import Organization
 from backcast.planning.calendar import WorkCalendar
 from backcast.planning.engine import PlannedMilestone, PlanResult
-from backcast.planning.health import Health
+from backcast.planning.health import RANK, Health
 from backcast.planning.kpi import Point, progress
 from backcast.planning.model import Plan
 from backcast.services.platform.errors import InvalidInput
@@ -392,3 +392,34 @@ def summarise(f: GoalData, today: date, confidence: int | None, stamp: int) -> G
         next_due=[u.as_json() for u in upcoming[:NEXT_MILESTONES]],
         due=[u.as_json() for u in upcoming if u.finish <= horizon or u.behind],
     )
+
+
+def rolled_up(
+    every: Sequence[Summary], children: dict[int, list[int]]
+) -> tuple[dict[int, float | None], dict[int, str]]:
+    """Each goal's progress and health rolled up the alignment tree.
+
+    Progress as ``services.reporting.progress.goal_progress`` has it: a goal with KPIs progresses as they
+    do, one without (an objective) as the mean of its children's. Health: a goal's own, else
+    the worst among the goals that serve it, however deep. Cycles are cut where they close.
+    """
+    by_pk = {s.pk: s for s in every}
+    progress: dict[int, float | None] = {}
+    status: dict[int, str] = {}
+
+    def walk(pk: int, seen: frozenset[int]) -> tuple[float | None, str]:
+        if pk not in progress:
+            own = by_pk[pk]
+            below = [walk(c, seen | {pk}) for c in children[pk] if c not in seen and c != pk]
+            if own.measured:
+                progress[pk] = own.progress
+            else:
+                shares = [p for p, _ in below if p is not None]
+                progress[pk] = sum(shares) / len(shares) if shares else None
+            worst = [s for _, s in below if s]
+            status[pk] = own.status or max(worst, key=lambda s: RANK[s], default="")
+        return progress[pk], status[pk]
+
+    for s in every:
+        walk(s.pk, frozenset())
+    return progress, status

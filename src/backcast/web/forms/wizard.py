@@ -13,10 +13,10 @@ from typing import Any
 
 from django import forms
 
-from backcast.goals.forms import GoalForm, KPIForm, MilestoneForm
 from backcast.goals.models import Cadence, Goal, Milestone
 from backcast.organizations.models import Organization
 from backcast.planning.templates import TEMPLATES
+from backcast.web.forms.goals import GoalForm, KPIForm, MilestoneForm
 
 DATE = forms.DateInput(attrs={"type": "date"})
 # Where a service's field name differs from the form's.

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from backcast.notifications import views
+from backcast.web.views import notifications as views
 
 urlpatterns: list[URLPattern] = [
     path("account/notifications/", views.preferences, name="notification-preferences"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backcast.activity import views
+from backcast.web.views import activity as views
 
 urlpatterns = [
     path("goals/<int:goal_id>/activity/", views.goal_activity, name="goal-activity"),

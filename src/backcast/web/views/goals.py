@@ -18,7 +18,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backcast.goals.forms import (
+from backcast.goals.models import KPI, Goal
+from backcast.organizations.models import Membership, Organization
+from backcast.organizations.tenancy import Action, get_for, role_allows, user_pk
+from backcast.services.goals import checkins as checkin_services
+from backcast.services.goals import goals as goal_services
+from backcast.services.goals import kpis as kpi_services
+from backcast.services.goals import milestones as milestone_services
+from backcast.services.platform.clock import org_today
+from backcast.services.platform.errors import Conflict, InvalidInput
+from backcast.web.forms.goals import (
     CheckInForm,
     GoalForm,
     KPIForm,
@@ -27,18 +36,9 @@ from backcast.goals.forms import (
     VersionedForm,
     goal_values,
 )
-from backcast.goals.models import KPI, Goal
-from backcast.organizations.models import Membership, Organization
-from backcast.organizations.tenancy import Action, get_for, role_allows, user_pk
-from backcast.services.dashboard import Filters, build_dashboard
-from backcast.services.goal_page import goal_overview
-from backcast.services.goals import checkins as checkin_services
-from backcast.services.goals import goals as goal_services
-from backcast.services.goals import kpis as kpi_services
-from backcast.services.goals import milestones as milestone_services
-from backcast.services.platform.clock import org_today
-from backcast.services.platform.errors import Conflict, InvalidInput
-from backcast.services.timeline import goal_timeline as goal_timeline_data
+from backcast.web.pages.dashboard import Filters, build_dashboard
+from backcast.web.pages.goal_page import goal_overview
+from backcast.web.pages.timeline import goal_timeline as goal_timeline_data
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser

@@ -18,12 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backcast.goals.models import Goal
 from backcast.organizations.tenancy import Action, get_for
-from backcast.replanning.forms import ScenarioForm
 from backcast.replanning.models import Scenario
 from backcast.services.platform.clock import org_today
 from backcast.services.platform.errors import InvalidInput
 from backcast.services.replanning import baselines, scenarios
-from backcast.services.timeline import goal_timeline
+from backcast.web.forms.replanning import ScenarioForm
+from backcast.web.pages.timeline import goal_timeline
 
 
 def goal_for(request: HttpRequest, goal_id: int, action: Action) -> Goal:

@@ -34,14 +34,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from backcast.goals.models import Goal, Milestone
-from backcast.goals.views import goal_conflict_form, kept_note, save_goal_form
-from backcast.goals.wizard_forms import (
-    CadenceStepForm,
-    GoalStepForm,
-    KpiStepForm,
-    MilestoneStepForm,
-    OwnerDatesForm,
-)
 from backcast.organizations.models import Organization
 from backcast.organizations.tenancy import Action, get_for, user_pk
 from backcast.services.goals import goals as goal_services
@@ -50,6 +42,14 @@ from backcast.services.goals import wizard as wizard_services
 from backcast.services.platform.clock import org_today
 from backcast.services.platform.errors import Conflict, InvalidInput
 from backcast.services.reporting.assessment import goal_smart
+from backcast.web.forms.wizard import (
+    CadenceStepForm,
+    GoalStepForm,
+    KpiStepForm,
+    MilestoneStepForm,
+    OwnerDatesForm,
+)
+from backcast.web.views.goals import goal_conflict_form, kept_note, save_goal_form
 
 STEPS = (
     (1, "End goal", "Define the end goal"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backcast.organizations import views
+from backcast.web.views import organizations as views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -15,12 +15,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backcast.accounts.models import User
-from backcast.organizations.forms import InviteForm, JoinForm, RoleForm, TeamForm
 from backcast.organizations.models import Membership, Organization
 from backcast.organizations.tenancy import Action, get_for, role_allows, user_pk
 from backcast.services.platform import invitations as invitation_services
 from backcast.services.platform import organizations as org_services
 from backcast.services.platform.errors import InvalidInput
+from backcast.web.forms.organizations import InviteForm, JoinForm, RoleForm, TeamForm
 
 
 @login_required

@@ -1,6 +1,8 @@
 from django.urls import include, path
 
-from backcast.goals import comment_views, import_views, views
+from backcast.web.views import comments as comment_views
+from backcast.web.views import goals as views
+from backcast.web.views import imports as import_views
 
 urlpatterns = [
     path("o/<slug:slug>/goals/", views.goal_list, name="goal-list"),
@@ -16,5 +18,5 @@ urlpatterns = [
     path("kpis/<int:kpi_id>/import/", import_views.reading_import, name="reading-import"),
     path("goals/<int:goal_id>/comments/", comment_views.goal_comments, name="goal-comments"),
     path("comments/<int:comment_id>/delete/", comment_views.comment_delete, name="comment-delete"),
-    path("", include("backcast.goals.wizard_urls")),
+    path("", include("backcast.web.urls.wizard")),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from backcast.feeds import views
+from backcast.web.views import feeds as views
 
 urlpatterns: list[URLPattern] = [
     path("account/calendar/", views.calendar_feeds, name="calendar-feeds"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backcast.goals import wizard
+from backcast.web.views import wizard
 
 urlpatterns = [
     path("o/<slug:slug>/plan/", wizard.wizard_start, name="wizard-start"),

@@ -13,13 +13,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backcast.accounts.models import User
-from backcast.notifications.forms import PreferenceForm, WebhookForm
 from backcast.notifications.models import Preference, Webhook
 from backcast.organizations.models import Organization
 from backcast.organizations.tenancy import Action, get_for
 from backcast.services.notify import outbox as notification_services
 from backcast.services.notify import webhooks as webhook_services
 from backcast.services.platform.errors import InvalidInput
+from backcast.web.forms.notifications import PreferenceForm, WebhookForm
 
 
 def current_user(request: HttpRequest) -> User:

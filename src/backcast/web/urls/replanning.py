@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from backcast.replanning import views
+from backcast.web.views import replanning as views
 
 urlpatterns: list[URLPattern] = [
     path("goals/<int:goal_id>/timeline/baselines/", views.timeline_baselines, name="timeline-baselines"),

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from backcast.accounts import views
+from backcast.web.views import accounts as views
 
 urlpatterns = [
     # Before Django's own patterns, so these answer /account/login/ and /account/password_reset/.
