@@ -175,7 +175,7 @@ def _plan_backward(plan: Plan, time_limit: float, seed: int, runs: int, risk_see
         earliest_finish=cal.add(first, last_day - begin),
         spare_days=begin,
         critical_path=tuple(net.ids[j] for j in critical_path(net, critical)),
-        milestones=planned(plan, frame, timing, starts, critical),
+        milestones=dated_milestones(plan, frame, timing, starts, critical),
         overloads=overloads,
         risk=risk,
     )
@@ -217,7 +217,7 @@ def make_frame(plan: Plan) -> Frame:
     return Frame(net, first, end, whole_units(plan) if levelled else None, floors, caps)
 
 
-def planned(
+def dated_milestones(
     plan: Plan, frame: Frame, timing: Timing, starts: Sequence[int], critical: Sequence[bool]
 ) -> tuple[PlannedMilestone, ...]:
     """Every milestone with its dates, in the plan's order.

@@ -33,7 +33,7 @@ from backcast.planning.variance import Change, Span, compare, slip
 from backcast.replanning.models import Baseline
 from backcast.services.platform.clock import org_today
 from backcast.services.platform.errors import InvalidInput
-from backcast.services.reporting.plans import build_plan, goal_plan, plan_json, planned
+from backcast.services.reporting.plans import build_plan, cached_plan, goal_plan, plan_json
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -182,7 +182,7 @@ def variance(goal: Goal, baseline: Baseline, today: date) -> Variance:
     before, titles = spans_of(baseline.plan)
     calendar = plan.calendar
     try:
-        result = planned(plan)
+        result = cached_plan(plan)
     except InvalidInput as exc:
         return Variance(
             baseline=baseline,

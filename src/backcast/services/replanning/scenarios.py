@@ -3,7 +3,7 @@
 A :class:`~backcast.replanning.models.Scenario` stores only its changes (see
 :func:`backcast.services.replanning.scenario_changes.clean_changes` for their shape). Every comparison loads the goal's rows as :func:`backcast.services.reporting.plans.build_plan`
 does, applies the changes to copies of them (nothing of the goal is written), plans both with the
-engine and schedule risk (:func:`backcast.services.reporting.plans.planned`, cached by plan digest), and
+engine and schedule risk (:func:`backcast.services.reporting.plans.cached_plan`, cached by plan digest), and
 compares the finish, the required start, the probability of finishing on time and the load on
 each resource week by week. Changes that no longer fit the goal (a milestone deleted since) are
 left out of the comparison and listed as ``stale``; such a scenario cannot be adopted.
@@ -46,7 +46,7 @@ from backcast.services.replanning.scenario_changes import (
     clean_changes,
     load_draft,
 )
-from backcast.services.reporting.plans import assemble_plan, planned
+from backcast.services.reporting.plans import assemble_plan, cached_plan
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
@@ -68,7 +68,7 @@ class Planned:
 def plan_draft(draft: Draft, today: date) -> Planned:
     plan, ids = assemble_plan(draft.goal, draft.milestones, draft.links, draft.demands, today)
     try:
-        return Planned(draft, plan, ids, planned(plan))
+        return Planned(draft, plan, ids, cached_plan(plan))
     except InvalidInput as exc:
         return Planned(draft, plan, ids, None, exc.message)
 

@@ -124,10 +124,10 @@ def goal_plan(goal: Goal, today: date) -> GoalPlan:
     deadline before the start.
     """
     plan, ids = build_plan(goal, today)
-    return GoalPlan(planned(plan), ids)
+    return GoalPlan(cached_plan(plan), ids)
 
 
-def planned(plan: Plan) -> PlanResult:
+def cached_plan(plan: Plan) -> PlanResult:
     """The engine's result for ``plan``, from the cache when the very same plan was planned before.
 
     ``InvalidInput`` (field ``plan``) when it cannot be planned, e.g. it has no milestones.

@@ -4,7 +4,7 @@
 query for it; a page that shows every goal of an organisation would then run a few queries per
 goal. Here the same facts are read for a whole set of goals in one query per table, and each goal
 is then judged by the very functions those modules use: the plan by
-:func:`backcast.services.reporting.plans.assemble_plan` and :func:`~backcast.services.reporting.plans.planned` (so it
+:func:`backcast.services.reporting.plans.assemble_plan` and :func:`~backcast.services.reporting.plans.cached_plan` (so it
 shares its cache entry and the dashboard and the goal page never plan the same goal twice), the
 health by :func:`backcast.services.reporting.assessment.judge_health`.
 
@@ -49,7 +49,7 @@ from backcast.planning.kpi import Point, progress
 from backcast.planning.model import Plan
 from backcast.services.platform.errors import InvalidInput
 from backcast.services.reporting.assessment import judge_health
-from backcast.services.reporting.plans import assemble_plan, planned
+from backcast.services.reporting.plans import assemble_plan, cached_plan
 from backcast.services.reporting.progress import kpi_target
 from backcast.services.reporting.readings import with_readings
 
@@ -127,7 +127,7 @@ def plan_goal(f: GoalData, today: date) -> None:
     plan, ids = assemble_plan(f.goal, f.milestones, f.links, f.demands, today)
     f.plan = plan
     try:
-        result = planned(plan)
+        result = cached_plan(plan)
     except InvalidInput as exc:
         f.plan_error = exc.message
         return
