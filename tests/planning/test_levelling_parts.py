@@ -181,6 +181,7 @@ def test_crossovers_and_mutation_keep_lists_precedence_feasible(monkeypatch: pyt
     evolution = Evolution(net, random.Random(2), never())
     mother = evolution.improve(list(net.topo))
     father = evolution.improve(priority_order(net, [-k for k in range(net.n)]))
+    assert mother is not None and father is not None
     for share in (0.0, 1.0):
         monkeypatch.setattr(genetic_module, "WINDOW_SHARE", share)
         for _ in range(20):
@@ -203,6 +204,7 @@ def test_improve_keeps_the_list_when_justification_would_lengthen_it() -> None:
     net = compile_problem(problem)
     evolution = Evolution(net, random.Random(0), never())
     person = evolution.improve([0, 1, 2, 3])
+    assert person is not None
     assert (person.span, person.order, person.starts) == (3, [0, 1, 2, 3], [0, 0, 2, 0])
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from backcast.planning.levelling.problem import LevellingProblem
+from backcast.planning.levelling.profile import capacity_at
 
 
 def violations(problem: LevellingProblem, starts: Sequence[int]) -> list[str]:
     """Every way ``starts`` breaks the problem, one sentence each; empty when the schedule is valid.
 
     Checks the number of starts, starts >= 0, every lag, and the load of every resource at every
-    period (activities of zero duration use nothing).
+    period, at that period's capacity (activities of zero duration use nothing).
     """
     n = len(problem.durations)
     if len(starts) != n:
@@ -31,6 +32,7 @@ def violations(problem: LevellingProblem, starts: Sequence[int]) -> list[str]:
                 for t in range(starts[j], starts[j] + dur):
                     load[t, r] = load.get((t, r), 0) + q
     for (t, r), used in sorted(load.items()):
-        if used > problem.capacities[r]:
-            found.append(f"resource {r} overloaded at period {t}: {used} > {problem.capacities[r]}")
+        capacity = capacity_at(problem.capacities, problem.steps, r, t)
+        if used > capacity:
+            found.append(f"resource {r} overloaded at period {t}: {used} > {capacity}")
     return found

@@ -4,7 +4,9 @@ CP-SAT proves optimality on small networks and improves on the heuristic within 
 larger ones, but it is optional: OR-Tools is imported lazily and, when it is missing or finds
 nothing better in time, the caller keeps its heuristic schedule, which is also given to CP-SAT
 as a hint and as the upper bound. One worker and a deterministic-time limit keep it reproducible
-and polite on shared machines; the wall-clock limit is only a safety cap.
+and polite on shared machines; the wall-clock limit is only a safety cap. Capacity that changes over
+time is the most capacity ever, less fixed intervals holding the difference on each stretch of
+periods where the capacity is lower.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from backcast.planning.levelling.problem import Network, earliest_starts, latest_starts
+from backcast.planning.levelling.profile import peaks, rows
 
 
 def load_cp_model() -> Any | None:
@@ -59,7 +62,13 @@ def improve_exactly(
                 intervals[r].append((interval, units))
         for i, delta in net.preds[j]:
             model.add(starts[j] >= starts[i] + delta)
-    for r, capacity in enumerate(net.capacities):
+    capacities = peaks(net.head, net.capacities)
+    if net.head is not None:
+        for r, row in enumerate(rows(net.head, net.capacities, upper)):
+            for begin, length, units in _dips(row, capacities[r]):
+                held = model.new_fixed_size_interval_var(begin, length, f"c{r}_{begin}")
+                intervals[r].append((held, capacities[r] - units))
+    for r, capacity in enumerate(capacities):
         if intervals[r]:
             model.add_cumulative([iv for iv, _ in intervals[r]], [q for _, q in intervals[r]], capacity)
     model.add_hint(span, upper)
@@ -74,3 +83,15 @@ def improve_exactly(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.value(span) >= upper:
         return None, proven
     return [int(solver.value(s)) for s in starts], proven
+
+
+def _dips(row: Sequence[int], peak: int) -> list[tuple[int, int, int]]:
+    """``(begin, length, units)`` of each run of equal capacity below ``peak`` in ``row``."""
+    runs: list[tuple[int, int, int]] = []
+    begin = 0
+    for t in range(1, len(row) + 1):
+        if t == len(row) or row[t] != row[begin]:
+            if row[begin] < peak:
+                runs.append((begin, t - begin, row[begin]))
+            begin = t
+    return runs

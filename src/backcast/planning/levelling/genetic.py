@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from backcast.planning.levelling.budget import Budget
 from backcast.planning.levelling.problem import Network, latest_starts, list_by, makespan, priority_order
+from backcast.planning.levelling.profile import NoSchedule
 from backcast.planning.levelling.sgs import backward_pass, serial_sgs
 
 POPULATION = 50
@@ -48,25 +49,28 @@ class Evolution:
         self.budget = budget
         self.related = {(i, j) for i in range(net.n) for j, _ in net.succs[i]}
 
-    def improve(self, order: list[int]) -> Individual:
+    def improve(self, order: list[int]) -> Individual | None:
         """Schedule ``order``, then justify it once (a backward and a forward pass).
 
         The individual keeps the justified schedule and its list unless justification made it
         longer: writing the improvement back into the list is what lets children inherit it.
+        None when capacity changes leave some activity of the list no room (it dies unborn).
         """
         net, budget = self.net, self.budget
-        starts = serial_sgs(net, order)
-        span = makespan(net, starts)
         budget.spend()
+        starts = _schedule(net, order)
+        if starts is None:
+            return None
+        span = makespan(net, starts)
         if span <= budget.bound:
             return Individual(span, order, starts)
         back = backward_pass(net, self.mirror, starts)
         new_order = list_by(net, back)
-        new_starts = serial_sgs(net, new_order)
-        new_span = makespan(net, new_starts)
         budget.spend(2)
-        if new_span > span:
+        new_starts = _schedule(net, new_order)
+        if new_starts is None or makespan(net, new_starts) > span:
             return Individual(span, order, starts)
+        new_span = makespan(net, new_starts)
         return Individual(new_span, new_order, new_starts)
 
     def crossover(self, mother: Individual, father: Individual) -> list[int]:
@@ -130,14 +134,16 @@ class Evolution:
     def initial(self, incumbent: list[int]) -> list[Individual]:
         """The incumbent schedule plus lists drawn around the latest-finish-time priority."""
         net, rng = self.net, self.rng
-        seed = self.improve(list_by(net, incumbent))
+        order = list_by(net, incumbent)
+        seed = self.improve(order) or Individual(makespan(net, incumbent), order, incumbent)
         people = [seed]
         ls = latest_starts(net, seed.span)
         lft = [ls[j] + net.durations[j] for j in range(net.n)]
         spread = max(1, seed.span)
         while len(people) < POPULATION and not self.budget.exhausted() and seed.span > self.budget.bound:
             width = spread * rng.random()
-            people.append(self.improve(priority_order(net, [f + width * rng.random() for f in lft])))
+            person = self.improve(priority_order(net, [f + width * rng.random() for f in lft]))
+            people += [person] if person else []
         return people
 
     def run(self, incumbent: list[int]) -> list[int]:
@@ -149,12 +155,21 @@ class Evolution:
             children: list[Individual] = []
             for k in range(0, len(population) - 1, 2):
                 mother, father = population[k], population[k + 1]
-                children.append(self.improve(self.mutate(self.crossover(mother, father))))
-                children.append(self.improve(self.mutate(self.crossover(father, mother))))
+                for a, b in ((mother, father), (father, mother)):
+                    child = self.improve(self.mutate(self.crossover(a, b)))
+                    children += [child] if child else []
                 if budget.exhausted():
                     break
             population = select(population + children, POPULATION)
         return population[0].starts
+
+
+def _schedule(net: Network, order: list[int]) -> list[int] | None:
+    """The serial SGS of ``order``, or None when capacity changes leave an activity no room."""
+    try:
+        return serial_sgs(net, order)
+    except NoSchedule:
+        return None
 
 
 def select(people: list[Individual], size: int) -> list[Individual]:

@@ -12,6 +12,8 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from backcast.planning.levelling.profile import Steps, check_steps, dense, peaks
+
 MAX_BYTE = 255
 
 
@@ -23,13 +25,16 @@ class LevellingProblem:
     period activity ``j`` runs; ``capacities[r] >= 0`` units available every period. A lag
     ``(i, j, delta)`` means ``start[j] >= start[i] + delta``; ``delta`` may be negative (a lead)
     and the graph of lags must be acyclic. A finish-to-start dependency with lag ``g`` is the lag
-    ``(i, j, durations[i] + g)``.
+    ``(i, j, durations[i] + g)``. ``steps`` (empty: none) changes capacities over time: per
+    resource, ``(period, units)`` breakpoints from which that resource has ``units`` until the next
+    one; ``capacities[r]`` holds before the first (see :mod:`.profile`).
     """
 
     durations: Sequence[int]
     demands: Sequence[Sequence[int]]
     capacities: Sequence[int]
     lags: Sequence[tuple[int, int, int]]
+    steps: Steps = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,9 @@ class Network:
     ``tables[j]`` (None when a capacity exceeds 255) pairs each use of ``uses[j]`` with the two
     ``bytes.translate`` tables of its units (free -> 1 if too few, free -> free - units) that let
     the serial SGS keep free capacity in bytearrays and test whole windows at C speed.
+    With capacity changes, ``head[r]`` holds the units of every period before the last change
+    and ``capacities[r]`` those from then on (None: constant capacities, the common case), and
+    ``short[j]`` says activity ``j`` needs more than some resource's capacity after the changes.
     """
 
     n: int
@@ -57,11 +65,14 @@ class Network:
     rank: list[int]
     sortable: bool
     tables: list[list[tuple[int, bytes, bytes]]] | None
+    head: list[list[int]] | None = None
+    short: list[bool] | None = None
 
     def reversed(self) -> Network:
         """The mirror-image network, whose left-justified schedules are right-justified here.
 
-        With ``s'[x] = T - (start[x] + d[x])`` (time read backward from a horizon ``T``), the lag
+        Capacity changes are not mirrored: their mirror depends on the horizon read back from,
+        which :func:`.sgs.backward_pass` knows. With ``s'[x] = T - (start[x] + d[x])`` (time read backward from a horizon ``T``), the lag
         ``start[j] >= start[i] + delta`` becomes ``s'[i] >= s'[j] + delta + d[j] - d[i]``.
         """
         d, n = self.durations, self.n
@@ -83,16 +94,18 @@ def compile_problem(problem: LevellingProblem, *, check_capacity: bool = True) -
 
     Raises ``ValueError`` naming the offending activity (and resource) when a duration or demand
     is negative, a demand row has the wrong length, a lag names an unknown activity, the lags
-    form a cycle, or (with ``check_capacity``) an activity that runs needs more of a resource
-    than its capacity, in which case no schedule exists at all.
+    form a cycle, the capacity steps are malformed, or (with ``check_capacity``) an activity that
+    runs needs more of a resource than its capacity ever is, in which case no schedule exists.
     """
     durations = [int(d) for d in problem.durations]
-    capacities = [int(c) for c in problem.capacities]
-    n, n_res = len(durations), len(capacities)
+    n, n_res = len(durations), len(problem.capacities)
     if len(problem.demands) != n:
         raise ValueError(f"{len(problem.demands)} demand rows for {n} activities")
-    if any(c < 0 for c in capacities):
+    if any(c < 0 for c in problem.capacities):
         raise ValueError("capacities must be >= 0")
+    check_steps(problem.steps, n_res)
+    head, capacities = dense(problem.capacities, problem.steps)
+    most = peaks(head, capacities)
     demands: list[list[int]] = []
     uses: list[list[tuple[int, int]]] = []
     for j, (dur, row) in enumerate(zip(durations, problem.demands, strict=True)):
@@ -105,9 +118,9 @@ def compile_problem(problem: LevellingProblem, *, check_capacity: bool = True) -
         for r, q in enumerate(demand):
             if q < 0:
                 raise ValueError(f"activity {j} has a negative demand {q} on resource {r}")
-            if check_capacity and dur > 0 and q > capacities[r]:
+            if check_capacity and dur > 0 and q > most[r]:
                 raise ValueError(
-                    f"activity {j} needs {q} units of resource {r}, whose capacity is {capacities[r]}:"
+                    f"activity {j} needs {q} units of resource {r}, whose capacity is {most[r]}:"
                     " no schedule exists"
                 )
         uses.append([(r, q) for r, q in enumerate(demand) if q > 0] if dur > 0 else [])
@@ -119,8 +132,11 @@ def compile_problem(problem: LevellingProblem, *, check_capacity: bool = True) -
         succs[i].append((j, int(delta)))
         preds[j].append((i, int(delta)))
     sortable = all(delta >= 0 for _, _, delta in problem.lags)
-    tables = byte_tables(uses) if all(c <= MAX_BYTE for c in capacities) else None
-    net = Network(n, durations, demands, capacities, preds, succs, uses, [], [0] * n, sortable, tables)
+    tables = byte_tables(uses) if all(c <= MAX_BYTE for c in most) else None
+    short = None if head is None else [any(q > capacities[r] for r, q in use) for use in uses]
+    net = Network(
+        n, durations, demands, capacities, preds, succs, uses, [], [0] * n, sortable, tables, head, short
+    )
     net.topo.extend(priority_order(net, list(range(n))))
     for k, j in enumerate(net.topo):
         net.rank[j] = k
@@ -224,9 +240,10 @@ def work_bound(net: Network) -> int:
     """A lower bound from resource work: each resource's total unit-periods over its capacity.
 
     With zero capacity only zero-demand (or zero-duration) activities exist, so it adds nothing.
+    With capacity changes it divides by the most capacity ever, which keeps it a bound.
     """
     bound = 0
-    for r, cap in enumerate(net.capacities):
+    for r, cap in enumerate(peaks(net.head, net.capacities)):
         if cap > 0:
             work = sum(net.durations[j] * net.demands[j][r] for j in range(net.n))
             bound = max(bound, -(-work // cap))

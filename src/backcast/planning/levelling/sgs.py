@@ -9,14 +9,18 @@ makespan and never lengthens it much, which is why good RCPSP heuristics all use
 
 This is the hot loop, so it avoids per-period Python work: with capacities up to 255 free units
 live in bytearrays and windows are tested with ``bytes.translate`` and big-integer shifts;
-otherwise in lists, tested with ``min`` over slices.
+otherwise in lists, tested with ``min`` over slices. Capacity changes only change how the free
+rows begin (the dense head of :mod:`.profile`) and add one test per activity: one that needs more
+than the capacity after the last change must fit before it, or :class:`.profile.NoSchedule`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from backcast.planning.levelling.problem import Network, list_by, makespan
+from backcast.planning.levelling.profile import NoSchedule, mirror_head, rows
 
 
 def serial_sgs(net: Network, order: Sequence[int]) -> list[int]:
@@ -24,7 +28,8 @@ def serial_sgs(net: Network, order: Sequence[int]) -> list[int]:
 
     Each activity starts at the first period at or after its lag bound (and 0) where every
     resource it uses has its units free for its whole duration. The horizon grows as needed, so
-    a schedule always exists once every demand fits its capacity (checked by the compiler).
+    a schedule always exists once every demand fits its capacity (checked by the compiler); with
+    capacity changes, :class:`NoSchedule` when an activity finds no window of enough capacity.
     """
     if net.tables is not None:
         return _bytes_sgs(net, net.tables, order)
@@ -39,12 +44,16 @@ def _bytes_sgs(net: Network, tables: list[list[tuple[int, bytes, bytes]]], order
     it with itself shifted by up to ``duration - 1`` periods marks every start whose window is
     blocked, and the first zero byte is the answer. After the end everything is free.
     """
-    durations, preds = net.durations, net.preds
-    horizon = max(64, 2 * sum(durations))
-    free = [bytearray([cap]) * horizon for cap in net.capacities]
+    durations, preds, tight = net.durations, net.preds, net.short
+    head = 0 if net.head is None else len(net.head[0])
+    horizon = max(64, 2 * sum(durations)) + head
+    if net.head is None:
+        free = [bytearray([cap]) * horizon for cap in net.capacities]
+    else:
+        free = [bytearray(row) for row in rows(net.head, net.capacities, horizon)]
     from_bytes = int.from_bytes
     start = [0] * net.n
-    top = 0  # every period from here on is entirely free
+    top = head  # every period from here on is entirely free (at the capacity after the changes)
     for j in order:
         t = 0
         for i, delta in preds[j]:
@@ -78,6 +87,8 @@ def _bytes_sgs(net: Network, tables: list[list[tuple[int, bytes, bytes]]], order
                 t += limit
                 size *= 2
             end = t + dur
+            if tight is not None and tight[j] and end > top:
+                raise NoSchedule(j)
             if end > top:
                 top = end
                 if top > horizon:
@@ -98,9 +109,10 @@ def _list_sgs(net: Network, order: Sequence[int]) -> list[int]:
     A window is tested with ``min`` over a slice per resource; on failure the start jumps past the
     last blocked period, and periods already known to fit are not tested again.
     """
-    durations, preds, uses, caps = net.durations, net.preds, net.uses, net.capacities
-    horizon = max(64, 2 * sum(durations))
-    free = [[c] * horizon for c in caps]
+    durations, preds, uses, caps, short = net.durations, net.preds, net.uses, net.capacities, net.short
+    head = 0 if net.head is None else len(net.head[0])
+    horizon = max(64, 2 * sum(durations)) + head
+    free = rows(net.head, caps, horizon)
     start = [0] * net.n
     for j in order:
         t = 0
@@ -114,6 +126,8 @@ def _list_sgs(net: Network, order: Sequence[int]) -> list[int]:
             checked = t  # periods in [t, checked) are known to fit
             while True:
                 end = t + dur
+                if short is not None and short[j] and end > head:
+                    raise NoSchedule(j)
                 if end > horizon:
                     extra = max(end - horizon, horizon)
                     for r, cap in enumerate(caps):
@@ -145,12 +159,27 @@ def backward_pass(net: Network, mirror: Network, starts: Sequence[int]) -> list[
     """A right-justified schedule (in forward time) from the latest-finish-first order of ``starts``.
 
     ``mirror`` is ``net.reversed()``. The result keeps the activities' order of finishing as far as
-    the lags allow and packs them against the makespan of the mirror schedule.
+    the lags allow and packs them against the makespan of the mirror schedule. With capacity
+    changes the mirror is read back from the makespan of ``starts``, which the result keeps, so
+    each period keeps its own capacity; when the mirror schedule finds no room within it,
+    ``starts`` is returned as it is.
     """
     d = net.durations
     order = list_by(mirror, [-(starts[j] + d[j]) for j in range(net.n)])
-    back = serial_sgs(mirror, order)
-    horizon = makespan(net, back)
+    if net.head is None:
+        back = serial_sgs(mirror, order)
+        horizon = makespan(net, back)
+    else:
+        horizon = makespan(net, starts)
+        short = [bool(use) for use in net.uses]
+        mirror = replace(mirror, head=mirror_head(net.head, net.capacities, horizon), short=short)
+        mirror = replace(mirror, capacities=[0] * len(net.capacities))
+        try:
+            back = serial_sgs(mirror, order)
+        except NoSchedule:
+            return list(starts)
+        # an activity using nothing can still be pushed past the horizon: keep ``starts`` then
+        back = back if makespan(net, back) <= horizon else [horizon - starts[j] - d[j] for j in range(net.n)]
     return [horizon - back[j] - d[j] for j in range(net.n)]
 
 
@@ -168,7 +197,10 @@ def justify(net: Network, mirror: Network, starts: list[int], passes: int) -> li
     best, best_span = starts, makespan(net, starts)
     current = starts
     for _ in range(passes):
-        current = forward_pass(net, backward_pass(net, mirror, current))
+        try:
+            current = forward_pass(net, backward_pass(net, mirror, current))
+        except NoSchedule:
+            break
         span = makespan(net, current)
         if span >= best_span:
             break
@@ -185,9 +217,9 @@ def left_shift(net: Network, starts: Sequence[int]) -> list[int]:
     grows; the result is left-justified. This turns any feasible schedule (CP-SAT's) into the
     left-justified kind :func:`solve` promises.
     """
-    caps, durations, preds, uses = net.capacities, net.durations, net.preds, net.uses
+    durations, preds, uses = net.durations, net.preds, net.uses
     result = list(starts)
-    free = [[cap] * (makespan(net, starts) + 1) for cap in caps]
+    free = rows(net.head, net.capacities, makespan(net, starts) + 1)
     for j in range(net.n):
         for r, q in uses[j]:
             row = free[r]

@@ -28,6 +28,7 @@ from backcast.planning.levelling.problem import (
     path_bound,
     priority_order,
 )
+from backcast.planning.levelling.profile import NoSchedule
 from backcast.planning.levelling.sgs import forward_pass, justify, left_shift, serial_sgs
 
 # CP-SAT proves optimality on small networks within a fraction of a second; on larger ones (PSPLIB
@@ -54,7 +55,9 @@ def solve(problem: LevellingProblem, *, time_limit: float = 1.0, seed: int = 0) 
     start earlier alone without breaking a lag or a capacity. Zero-duration activities use no
     capacity. The same input, limit and seed give the same schedule unless the machine is too
     slow for the limit. Raises ``ValueError`` if some activity's demand exceeds a capacity (no
-    schedule exists), naming the activity index and resource index, or if the input is malformed.
+    schedule exists), naming the activity index and resource index, or if the input is malformed;
+    with capacity changes, :class:`~.profile.NoSchedule` when the first schedule finds no window
+    of enough capacity for an activity.
     """
     deadline = time.perf_counter() + time_limit * WALL_SHARE
     net = compile_problem(problem)
@@ -74,13 +77,23 @@ def solve(problem: LevellingProblem, *, time_limit: float = 1.0, seed: int = 0) 
             seed=seed,
         )
         if found is not None:
-            best = min(forward_pass(net, found), left_shift(net, found), key=lambda s: makespan(net, s))
+            best = min(left_justified_forms(net, found), key=lambda s: makespan(net, s))
         if proven:
             return best
     count = schedules_for(time_limit * COUNT_SHARE * (1 - share), net, makespan(net, best))
     budget = Budget(count, deadline, bound)
     evolved = Evolution(net, random.Random(seed), budget).run(best)
     return evolved if makespan(net, evolved) < makespan(net, best) else best
+
+
+def left_justified_forms(net: Network, found: list[int]) -> list[list[int]]:
+    """Left-justified forms of a feasible schedule: a forward pass on its order (which capacity
+    changes can leave with no room for some activity) and a left shift (which always works)."""
+    shifted = left_shift(net, found)
+    try:
+        return [forward_pass(net, found), shifted]
+    except NoSchedule:
+        return [shifted]
 
 
 def first_schedule(net: Network) -> list[int]:
