@@ -164,8 +164,8 @@ def test_a_demand_above_the_capacity_after_the_changes_fits_before_them_or_nowhe
     big = [[(0, 200), (3, 100)]]
     with pytest.raises(NoSchedule):
         solve(LevellingProblem([1, 3], [[0], [200]], [100], [(0, 1, 1)], big), time_limit=FAST)
-    # a demand above every period's capacity is refused when compiled, as without changes
-    with pytest.raises(ValueError, match="capacity is 2"):
+    # a demand above every period's capacity is refused when compiled: there is no window at all
+    with pytest.raises(NoSchedule, match="activity 0"):
         compile_problem(LevellingProblem([3], [[3]], [1], [], window))
 
 

@@ -22,7 +22,8 @@ from typing import NamedTuple
 
 from backcast.planning.calendar import OutOfRange
 from backcast.planning.graph import reaches
-from backcast.planning.levelled import Units, bottlenecks, levelled_starts, whole_units
+from backcast.planning.levelled import OPEN, Units, bottlenecks, forward_finish, levelled_starts, whole_units
+from backcast.planning.levelling.profile import NoSchedule
 from backcast.planning.model import Network, Plan, PlanError, check_plan, compile_network
 from backcast.planning.risk import Edge, edge_order, resource_flow_edges, simulate
 from backcast.planning.schedule import Timing, critical_path, unconstrained
@@ -154,16 +155,18 @@ def _plan_backward(plan: Plan, time_limit: float, seed: int, runs: int, risk_see
     if frame.units is None:
         starts = timing.latest
     else:
-        starts = levelled_starts(
-            net, frame.units, end=frame.end, caps=frame.caps, time_limit=time_limit, seed=seed
-        )
+        try:
+            starts = levelled_starts(
+                net, frame.units, end=frame.end, caps=frame.caps, time_limit=time_limit, seed=seed
+            )
+        except NoSchedule as error:
+            raise no_window(plan, error.activity) from None
     begin = min(starts)
     critical = timing.critical()
     early = [j for j, floor in frame.floors.items() if starts[j] < floor]
     feasible = begin >= 0 and not early
     overloads = () if feasible else diagnose(plan, frame, timing, starts, critical, early)
     first, cal = frame.first, plan.calendar
-    last_day = frame.end - 1
     risk = assess_risk(plan, frame, starts, runs, risk_seed) if runs else None
     return PlanResult(
         goal=plan.goal,
@@ -172,13 +175,45 @@ def _plan_backward(plan: Plan, time_limit: float, seed: int, runs: int, risk_see
         feasible=feasible,
         levelled=frame.units is not None,
         required_start=cal.add(first, begin),
-        earliest_finish=cal.add(first, last_day - begin),
+        earliest_finish=cal.add(first, finish_from_start(frame, starts, time_limit, seed)),
         spare_days=begin,
         critical_path=tuple(net.ids[j] for j in critical_path(net, critical)),
         milestones=dated_milestones(plan, frame, timing, starts, critical),
         overloads=overloads,
         risk=risk,
     )
+
+
+def no_window(plan: Plan, j: int) -> PlanError:
+    """The fault of a milestone that no window of changed capacity before the deadline can hold.
+
+    Only a demand above a resource's base capacity (the capacity before every change, where the
+    backward plan runs out of changes) can find no window, so ``changed`` is never empty.
+    """
+    m = plan.milestones[j]
+    changed = [r for r in plan.resources if r.changes and m.demand.get(r.id, 0) > r.capacity]
+    names = ", ".join(f"{m.demand[r.id]:g} {r.id}" for r in changed)
+    return PlanError(
+        ("milestones", j, "demand", changed[0].id),
+        f"milestone {m.id!r} needs {names} a day for {m.duration} working days in a row, more than the "
+        "base capacity, and the plan finds no such window of changed capacity before the deadline",
+    )
+
+
+def finish_from_start(frame: Frame, starts: Sequence[int], time_limit: float, seed: int) -> int:
+    """The last working day (index) of the levelled plan when work begins on the start.
+
+    With constant capacities that is the backward plan moved to begin on day 0; with capacity
+    that changes, moving it would put work on other days' capacity, so the plan is levelled
+    forward from day 0 instead (with pinned starts as release days).
+    """
+    units = frame.units
+    if units is None or not units.windows:
+        return frame.end - 1 - min(starts)
+    try:
+        return forward_finish(frame.net, units, frame.floors, time_limit=time_limit / 4, seed=seed) - 1
+    except NoSchedule:
+        return frame.end - 1 - min(starts)
 
 
 @contextmanager
@@ -214,7 +249,17 @@ def make_frame(plan: Plan) -> Frame:
         for j, m in enumerate(plan.milestones)
         if m.not_after is not None
     }
-    return Frame(net, first, end, whole_units(plan) if levelled else None, floors, caps)
+    spans = [
+        [
+            (
+                cal.count(first, cal.on_or_after(c.start)),
+                OPEN if c.end is None else cal.count(first, cal.on_or_before(c.end)),
+            )
+            for c in r.changes
+        ]
+        for r in plan.resources
+    ]
+    return Frame(net, first, end, whole_units(plan, spans) if levelled else None, floors, caps)
 
 
 def dated_milestones(
@@ -340,7 +385,7 @@ def assess_risk(plan: Plan, frame: Frame, starts: Sequence[int], runs: int, seed
     edges = [Edge(index[dep.on], j, dep.kind, dep.lag) for j, m in enumerate(milestones) for dep in m.after]
     dropped = 0
     if frame.units is not None:
-        links = resource_flow_edges(net.durations, frame.units.demands, frame.units.capacities, starts)
+        links = resource_flow_edges(net.durations, frame.units.demands, frame.units.peaks(), starts)
         edges, dropped = with_links(len(milestones), edges, links)
     order = edge_order(len(milestones), edges)
     result = simulate(

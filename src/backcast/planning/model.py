@@ -67,12 +67,33 @@ class Milestone:
 
 
 @dataclass(frozen=True, slots=True)
+class CapacityChange:
+    """``capacity`` units a day from ``start`` to ``end`` (inclusive; ``None``: from then on).
+
+    A hire, a loan or a shutdown (capacity 0). Named ``from`` and ``to`` in plan files.
+    """
+
+    start: dt.date
+    end: dt.date | None
+    capacity: float
+
+
+@dataclass(frozen=True, slots=True)
 class Resource:
-    """People or crews: ``capacity`` units available on each working day."""
+    """People or crews: ``capacity`` units available on each working day, unless changed.
+
+    The capacity on a day is that of the last of ``changes`` whose window holds the day, else
+    ``capacity``: later entries override earlier ones, so a shutdown listed after a hire wins.
+    """
 
     id: str
     capacity: float
     title: str = ""
+    changes: tuple[CapacityChange, ...] = ()
+
+    def peak(self) -> float:
+        """The most units the resource ever has on a day: no demand above it can ever run."""
+        return max([self.capacity, *(c.capacity for c in self.changes)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +112,16 @@ def check_plan(plan: Plan, *, cycles: bool = True) -> None:
     """Raise :class:`PlanError` at the first fault, in the order a person would fix them.
 
     Dates (the deadline before the start, no working day between them), duplicate resource and
-    milestone ids, negative capacities, durations, demands and unordered estimates, unknown
-    resources and milestones, demand above capacity, a milestone depending on itself, and cycles
+    milestone ids, negative capacities, capacity changes that end before they begin, durations,
+    demands and unordered estimates, unknown resources and milestones, demand above the most
+    capacity the resource ever has (a demand above some days' capacity only keeps the milestone
+    off those days), a milestone depending on itself, and cycles
     (naming the milestones on the cycle). ``cycles=False`` leaves cycles to
     :func:`compile_network`, which finds them anyway while ordering the milestones.
     """
     _check_dates(plan)
     capacity = _check_resources(plan.resources)
+    changed = frozenset(r.id for r in plan.resources if r.changes)
     milestones = plan.milestones
     ids: dict[str, int] = {}
     for k, m in enumerate(milestones):
@@ -108,7 +132,7 @@ def check_plan(plan: Plan, *, cycles: bool = True) -> None:
         ids[m.id] = k
     for k, m in enumerate(milestones):
         if m.duration < 0 or m.estimate is not None or m.demand or m.not_after:
-            _check_milestone(k, m, capacity)
+            _check_milestone(k, m, capacity, changed)
     kinds = set(KINDS)
     for k, m in enumerate(milestones):
         for n, dep in enumerate(m.after):
@@ -157,11 +181,28 @@ def _check_resources(resources: Sequence[Resource]) -> dict[str, float]:
             )
         if not _decimals_ok(r.capacity):
             raise PlanError(("resources", k, "capacity"), f"use at most three decimals, not {r.capacity}")
-        capacity[r.id] = r.capacity
+        for n, change in enumerate(r.changes):
+            _check_change(("resources", k, "changes", n), change)
+        capacity[r.id] = r.peak()
     return capacity
 
 
-def _check_milestone(k: int, m: Milestone, capacity: Mapping[str, float]) -> None:
+def _check_change(place: Place, change: CapacityChange) -> None:
+    if not isinstance(change.start, dt.date):
+        raise PlanError((*place, "from"), f"from must be a date, not {change.start!r}")
+    if change.end is not None and not isinstance(change.end, dt.date):
+        raise PlanError((*place, "to"), f"to must be a date, not {change.end!r}")
+    if change.end is not None and change.end < change.start:
+        raise PlanError(
+            (*place, "to"), f"the change ends on {change.end}, before it begins on {change.start}"
+        )
+    if not 0 <= change.capacity < math.inf:
+        raise PlanError((*place, "capacity"), f"capacity must be a number 0 or more, not {change.capacity}")
+    if not _decimals_ok(change.capacity):
+        raise PlanError((*place, "capacity"), f"use at most three decimals, not {change.capacity}")
+
+
+def _check_milestone(k: int, m: Milestone, capacity: Mapping[str, float], changed: frozenset[str]) -> None:
     if m.duration < 0:
         raise PlanError(
             ("milestones", k, "duration"), f"duration must be 0 or more working days, not {m.duration}"
@@ -189,7 +230,8 @@ def _check_milestone(k: int, m: Milestone, capacity: Mapping[str, float]) -> Non
         if m.duration > 0 and units > capacity[resource]:
             raise PlanError(
                 place,
-                f"milestone {m.id!r} needs {units:g} {resource} a day but the capacity is {capacity[resource]:g}",
+                f"milestone {m.id!r} needs {units:g} {resource} a day but the capacity is {capacity[resource]:g}"
+                + (" on its best day" if resource in changed else ""),
             )
 
 

@@ -30,6 +30,9 @@ The format is the one in DESIGN.md ("Plan file"), read strictly where a wrong gu
   ``lag`` a whole number from -100000 to 100000, ``estimate`` three numbers from 0 to 100000.
   ``duration`` may be left out when ``estimate`` is given: it is then the likely value rounded
   (Python's ``round``, half to even).
+- A resource may list ``changes``, each ``{from, to?, capacity}`` (inclusive days; no ``to``:
+  from then on; the last change holding a day gives its capacity). Unknown keys in a change are
+  refused, not ignored: a misspelt ``to`` would make a change last for ever.
 - A milestone may be pinned: ``not_before`` (a date it may not start before) and
   ``not_after`` (a date it must finish by, an interim deadline).
 - ``after`` is a list of entries (one entry alone is taken as a list of one): a milestone id, or
@@ -48,7 +51,17 @@ from pathlib import PurePath
 from typing import NoReturn
 
 from backcast.planning.calendar import WEEKDAY_NAMES, WorkCalendar
-from backcast.planning.model import KINDS, Dependency, Kind, Milestone, Plan, PlanError, Resource, check_plan
+from backcast.planning.model import (
+    KINDS,
+    CapacityChange,
+    Dependency,
+    Kind,
+    Milestone,
+    Plan,
+    PlanError,
+    Resource,
+    check_plan,
+)
 from backcast.planning.yamlnodes import Lines, SourceError, Spelled, load, paused_gc
 
 MAX_DAYS = 100_000
@@ -59,7 +72,8 @@ QUIET = frozenset({"owner", "description", "notes", "kpis", "tags"})
 
 _TOP = frozenset({"goal", "deadline", "start", "calendar", "resources", "milestones"})
 _CALENDAR = frozenset({"workdays", "holidays"})
-_RESOURCE = frozenset({"id", "capacity", "title"})
+_RESOURCE = frozenset({"id", "capacity", "title", "changes"})
+_CHANGE = frozenset({"from", "to", "capacity"})
 _MILESTONE = frozenset({"id", "title", "duration", "estimate", "demand", "after", "not_before", "not_after"})
 _DEPENDENCY = frozenset({"id", "lag", "type"})
 _PINS = ("not_before", "not_after")
@@ -190,7 +204,27 @@ class _Reader:
         units = self.required(data, place, "capacity", " (units available on each working day)")
         capacity = self.number(units, (*place, "capacity"), "capacity must be a number of units a day")
         title = "" if data.get("title") is None else self.text(data["title"], (*place, "title"), "title")
-        return Resource(rid, capacity, title)
+        changes = tuple(
+            self.change(c, (*place, "changes", n))
+            for n, c in enumerate(self.items(data.get("changes"), (*place, "changes")))
+        )
+        return Resource(rid, capacity, title, changes)
+
+    def change(self, value: object, place: Place) -> CapacityChange:
+        """``{from, to?, capacity}``; an unknown key is refused: a misspelt ``to`` would silently
+        make a short change last for ever."""
+        data = self.mapping(value, place, "each change")
+        for key in data:
+            if key not in _CHANGE:
+                hint = _hint(key, _CHANGE) if isinstance(key, str) else ""
+                self.fail((*place, key), f"unknown key {_show(key)} in a capacity change{hint}")
+        begin = self.date(
+            self.required(data, place, "from", " (the first day of the change)"), (*place, "from")
+        )
+        end = None if data.get("to") is None else self.date(data["to"], (*place, "to"))
+        units = self.required(data, place, "capacity", " (units a day during the change)")
+        capacity = self.number(units, (*place, "capacity"), "capacity must be a number of units a day")
+        return CapacityChange(begin, end, capacity)
 
     def milestone(self, value: object, k: int) -> Milestone:
         place: Place = ("milestones", k)

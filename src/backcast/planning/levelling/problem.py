@@ -12,7 +12,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from backcast.planning.levelling.profile import Steps, check_steps, dense, peaks
+from backcast.planning.levelling.profile import NoSchedule, Steps, check_steps, dense, peaks
 
 MAX_BYTE = 255
 
@@ -119,6 +119,8 @@ def compile_problem(problem: LevellingProblem, *, check_capacity: bool = True) -
             if q < 0:
                 raise ValueError(f"activity {j} has a negative demand {q} on resource {r}")
             if check_capacity and dur > 0 and q > most[r]:
+                if any(problem.steps):  # the capacity exists, but not where this problem can use it
+                    raise NoSchedule(j)
                 raise ValueError(
                     f"activity {j} needs {q} units of resource {r}, whose capacity is {most[r]}:"
                     " no schedule exists"
