@@ -11,6 +11,12 @@ from pydantic import Field
 from backcast import limits
 from backcast.api.inputs import Input
 from backcast.api.versions import VERSION_HELP
+from backcast.goals.models import Goal
+from backcast.planning.smart import LetterCheck
+from backcast.services.platform.clock import org_today
+from backcast.services.reporting import assessment
+from backcast.services.reporting.goal_list import ListedGoal
+from backcast.services.reporting.progress import goal_progress
 
 Ident = int | str  # a member by id or e-mail address, a team by id or slug
 
@@ -63,27 +69,40 @@ class SmartLetterOut(Schema):
     reasons: list[str] = Field(description="What to do about it, one sentence each")
 
 
-class GoalOut(Schema):
-    id: int
-    organization: str
-    title: str
-    description: str
-    level: str
-    deadline: date
-    start: date | None
-    owner: str | None
-    team: str | None
-    parent: int | None
-    cadence: str
-    contributors: list[str]
-    version: int
-    updated_at: datetime
-    progress: float | None = Field(
-        description="0..1 from KPI readings, rolled up from aligned goals; null until measured"
-    )
+# A goal as the API answers it: a listed goal's fields (declared once, where the list is read),
+# resolved here from a Goal, and the SMART check, which only a single goal carries.
+class GoalOut(Schema, ListedGoal):
     smart: list[SmartLetterOut] | None = Field(
         None, description="The SMART check, letter by letter (on a single goal; null in lists)"
     )
+
+    @staticmethod
+    def resolve_organization(obj: Goal) -> str:
+        return obj.organization.slug
+
+    @staticmethod
+    def resolve_owner(obj: Goal) -> str | None:
+        return obj.owner.email if obj.owner else None
+
+    @staticmethod
+    def resolve_team(obj: Goal) -> str | None:
+        return obj.team.slug if obj.team else None
+
+    @staticmethod
+    def resolve_parent(obj: Goal) -> int | None:
+        return obj.parent_id
+
+    @staticmethod
+    def resolve_contributors(obj: Goal) -> list[str]:
+        return [u.email for u in obj.contributors.all()]
+
+    @staticmethod
+    def resolve_progress(obj: Goal) -> float | None:
+        return goal_progress([obj]).get(obj.pk)
+
+    @staticmethod
+    def resolve_smart(obj: Goal) -> list[LetterCheck]:
+        return assessment.goal_smart(obj, org_today(obj.organization))
 
 
 class KPIIn(Input):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +18,6 @@ from backcast.api.goal_schemas import (
     GoalIn,
     GoalOut,
     GoalPatch,
-    SmartLetterOut,
 )
 from backcast.api.inputs import Pagination
 from backcast.api.page_cache import GOAL_PAGES
@@ -33,7 +31,6 @@ from backcast.services.goals import goals as goal_services
 from backcast.services.platform.clock import org_today
 from backcast.services.reporting import assessment, goal_list
 from backcast.services.reporting import plans as plan_services
-from backcast.services.reporting.progress import goal_progress
 
 router = Router(tags=["goals"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
@@ -44,36 +41,6 @@ def goals_for(request: HttpRequest) -> TenantQuerySet[Goal]:
         Goal.objects.restrict(request.user)
         .select_related("organization", "owner", "team")
         .prefetch_related("contributors")
-    )
-
-
-def goal_out(goal: Goal, progress: dict[int, float | None] | None = None, *, smart: bool = False) -> GoalOut:
-    shares = progress if progress is not None else goal_progress([goal])
-    letters = (
-        [
-            SmartLetterOut(letter=c.letter, name=c.name, status=c.status, reasons=list(c.reasons))
-            for c in assessment.goal_smart(goal, org_today(goal.organization))
-        ]
-        if smart
-        else None
-    )
-    return GoalOut(
-        id=goal.pk,
-        organization=goal.organization.slug,
-        title=goal.title,
-        description=goal.description,
-        level=goal.level,
-        deadline=goal.deadline,
-        start=goal.start,
-        owner=goal.owner.email if goal.owner else None,
-        team=goal.team.slug if goal.team else None,
-        parent=goal.parent_id,
-        cadence=goal.cadence,
-        contributors=[u.email for u in goal.contributors.all()],
-        version=goal.version,
-        updated_at=goal.updated_at,
-        progress=shares.get(goal.pk),
-        smart=letters,
     )
 
 
@@ -129,7 +96,10 @@ def list_goals(request: HttpRequest, query: Query[GoalListQuery]) -> HttpRespons
         if query.team:
             goals = goals.filter(team__slug=query.team)
         listing = goal_list.GoalListing(goals)
-        items = [asdict(g) for g in listing[query.offset : query.offset + query.limit]]
+        # Listed goals as GoalOut without its resolvers (they read a Goal): the SMART check is null.
+        items = [
+            GoalOut.model_construct(**dict(g)) for g in listing[query.offset : query.offset + query.limit]
+        ]
         return json.dumps({"items": items, "count": len(listing)}, cls=NinjaJSONEncoder).encode()
 
     return GOAL_PAGES.respond(request, (listed, query), render)
@@ -145,7 +115,7 @@ def create_goal(request: HttpRequest, payload: GoalIn) -> Status[Created]:
 
 def current_goal(request: HttpRequest, goal_id: int) -> GoalOut:
     """The goal as ``GET /goals/{id}`` answers it (also the ``current`` of a 409)."""
-    return goal_out(get_for(goals_for(request), request.user, Action.VIEW, pk=goal_id), smart=True)
+    return GoalOut.model_validate(get_for(goals_for(request), request.user, Action.VIEW, pk=goal_id))
 
 
 @router.get(

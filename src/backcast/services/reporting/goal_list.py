@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, overload
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.views.decorators.debug import sensitive_variables
+from pydantic import BaseModel, ConfigDict, Field
 
 from backcast.accounts.models import ApiToken, User
 from backcast.database import hot_cursor
@@ -53,9 +54,14 @@ OWNER = Subquery(User.objects.filter(pk=OuterRef("owner_id")).values("email")[:1
 TEAM = Subquery(Team.objects.filter(pk=OuterRef("team_id")).values("slug")[:1])
 
 
-@dataclass(frozen=True, slots=True)
-class ListedGoal:
-    """A goal as the list shows it: its own columns, contributors' e-mail addresses and progress."""
+class ListedGoal(BaseModel):
+    """A goal as the API's list shows it: its own columns, contributors' e-mail addresses and progress.
+
+    The API answers a goal in this shape (its schema derives from this one, adding the SMART
+    check, which only a single goal carries), so the fields are declared here once.
+    """
+
+    model_config = ConfigDict(frozen=True)
 
     id: int
     organization: str
@@ -71,8 +77,9 @@ class ListedGoal:
     contributors: list[str]
     version: int
     updated_at: datetime
-    progress: float | None
-    smart: None = None  # the SMART check is shown on a single goal only
+    progress: float | None = Field(
+        description="0..1 from KPI readings, rolled up from aligned goals; null until measured"
+    )
 
 
 class GoalListing(Sequence[ListedGoal]):
