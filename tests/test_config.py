@@ -134,6 +134,18 @@ def test_body_limits_default_and_move_with_the_environment(tmp_path: Path) -> No
             load(env | {name: value})
 
 
+def test_trash_retention_defaults_to_30_days_and_moves_with_the_environment(tmp_path: Path) -> None:
+    env = {"BACKCAST_DATA_DIR": str(tmp_path)}
+    assert load(env).trash_retention_days == 30
+    assert load(env | {"TRASH_RETENTION_DAYS": "7"}).trash_retention_days == 7
+    assert load(env | {"TRASH_RETENTION_DAYS": "3650"}).trash_retention_days == 3650
+    for value in ["0", "3651", "-1"]:
+        with pytest.raises(ConfigError, match=r"^TRASH_RETENTION_DAYS: expected 1 to 3650 days"):
+            load(env | {"TRASH_RETENTION_DAYS": value})
+    with pytest.raises(ConfigError, match=r"^TRASH_RETENTION_DAYS: expected a whole number"):
+        load(env | {"TRASH_RETENTION_DAYS": "a week"})
+
+
 def test_unwritable_data_dir_is_a_clear_fault(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")

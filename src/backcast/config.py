@@ -27,6 +27,7 @@ SQLITE_SCHEMES = {"sqlite"}
 MIN_SECRET_KEY_LENGTH = 50
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 LOCAL_BASE_URL = "http://127.0.0.1:8000"
+TRASH_RETENTION_DAYS = 30  # unless TRASH_RETENTION_DAYS says otherwise
 
 
 class ConfigError(Exception):
@@ -184,6 +185,15 @@ def limits_config(env: Mapping[str, str]) -> dict[str, int]:
     return {"BACKCAST_MAX_BODY_BYTES": body * limits.MB, "BACKCAST_MAX_UPLOAD_BYTES": upload * limits.MB}
 
 
+def trash_retention_days(env: Mapping[str, str]) -> int:
+    """``TRASH_RETENTION_DAYS``: how long a deleted goal or milestone stays restorable in the
+    trash before the purge deletes it for good (:mod:`backcast.services.goals.trash`)."""
+    days = env_int(env, "TRASH_RETENTION_DAYS", TRASH_RETENTION_DAYS)
+    if not 1 <= days <= 3650:
+        raise ConfigError(f"TRASH_RETENTION_DAYS: expected 1 to 3650 days, got {days}")
+    return days
+
+
 def allowed_hosts(env: Mapping[str, str], production: bool) -> list[str]:
     """``ALLOWED_HOSTS``: the host names the server answers to; in production, named ones only.
 
@@ -291,6 +301,7 @@ class Config:
     proxy: dict[str, Any] = field(default_factory=dict)  # Django's settings for a reverse proxy
     hsts_seconds: int = 0
     limits: dict[str, int] = field(default_factory=dict)
+    trash_retention_days: int = TRASH_RETENTION_DAYS
 
 
 def load(env: Mapping[str, str]) -> Config:
@@ -328,4 +339,5 @@ def load(env: Mapping[str, str]) -> Config:
         proxy=proxy_config(env),
         hsts_seconds=env_int(env, "SECURE_HSTS_SECONDS", 31_536_000 if production else 0),
         limits=limits_config(env),
+        trash_retention_days=trash_retention_days(env),
     )

@@ -174,3 +174,7 @@ BACKCAST_MAX_BODY_BYTES: int = CONFIG.limits["BACKCAST_MAX_BODY_BYTES"]
 BACKCAST_MAX_UPLOAD_BYTES: int = CONFIG.limits["BACKCAST_MAX_UPLOAD_BYTES"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = BACKCAST_MAX_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = limits.FORM_FIELDS
+
+# How many days a deleted goal or milestone stays restorable in the trash before the purge
+# deletes it for good (TRASH_RETENTION_DAYS; read by backcast.services.goals.trash as it runs).
+BACKCAST_TRASH_RETENTION_DAYS: int = CONFIG.trash_retention_days
