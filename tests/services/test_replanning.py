@@ -93,9 +93,9 @@ def test_deleting_a_goal_takes_its_baselines_and_scenarios(alice: User) -> None:
     assert not Baseline.objects.restrict(alice).exists() and not Scenario.objects.restrict(alice).exists()
     from django.utils import timezone
 
-    from backcast.services.goals.trash import RETENTION, purge_expired
+    from backcast.services.goals.trash import purge_expired, retention
 
-    assert purge_expired(timezone.now() + RETENTION) == 1
+    assert purge_expired(timezone.now() + retention()) == 1
     assert not Baseline.objects.exists() and not Scenario.objects.exists()
 
 

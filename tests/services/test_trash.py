@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
+from django.test import override_settings
 from django.utils import timezone
 
 from backcast.accounts.models import User
@@ -27,12 +28,13 @@ from backcast.services.goals.milestones import (
     update_milestone,
 )
 from backcast.services.goals.resources import create_resource
-from backcast.services.goals.trash import RETENTION, purge_expired, restore_goal, restore_milestone, trash_of
+from backcast.services.goals.trash import purge_expired, restore_goal, restore_milestone, trash_of
 from backcast.services.platform.errors import InvalidInput
 from backcast.services.reporting.plans import load_rows
 from backcast.services.reporting.progress import goal_progress
 
 START, DEADLINE = date(2031, 1, 6), date(2031, 6, 30)
+THIRTY_DAYS = timedelta(days=30)  # TRASH_RETENTION_DAYS unset
 
 
 @pytest.fixture
@@ -191,13 +193,13 @@ def test_after_30_days_the_purge_deletes_for_good_and_the_trail_stays(
     assert deleted_at is not None
     trail = Event.objects.filter(goal_id=goal.pk).count()
 
-    assert purge_expired(deleted_at + RETENTION - timedelta(seconds=1)) == 0
+    assert purge_expired(deleted_at + THIRTY_DAYS - timedelta(seconds=1)) == 0
     with pytest.raises(InvalidInput, match="more than 30 days ago"):
-        restore_goal(alice, goal.pk, now=deleted_at + RETENTION)
+        restore_goal(alice, goal.pk, now=deleted_at + THIRTY_DAYS)
     assert Goal.all_objects.filter(pk=goal.pk).exists()
 
     with acting_as(None, "system"):
-        assert purge_expired(deleted_at + RETENTION + timedelta(hours=1)) == 2
+        assert purge_expired(deleted_at + THIRTY_DAYS + timedelta(hours=1)) == 2
     assert not Goal.all_objects.filter(pk=goal.pk).exists()
     assert not Milestone.all_objects.filter(pk__in=[audit.pk, cards.pk, lone.pk]).exists()
     assert Goal.objects.get(pk=child.pk).parent_id is None  # unaligned by the purge
@@ -208,7 +210,39 @@ def test_after_30_days_the_purge_deletes_for_good_and_the_trail_stays(
         ("goal", "Raise OTD to 95%", "system"),
         ("milestone", "Map the flow", "system"),
     ]
-    assert purge_expired(timezone.now() + 2 * RETENTION) == 0
+    assert purge_expired(timezone.now() + 2 * THIRTY_DAYS) == 0
+
+
+def test_the_retention_period_is_the_configured_number_of_days(
+    alice: User, acme: Organization, planned: tuple[Goal, Milestone, Milestone, Milestone]
+) -> None:
+    goal = planned[0]
+    other = create_goal(alice, {"title": "Cut lead time", "deadline": DEADLINE})
+    lone = add_milestone(alice, other.pk, {"title": "Map the flow", "duration": 3})
+    week = timedelta(days=7)
+    with override_settings(BACKCAST_TRASH_RETENTION_DAYS=7):
+        with acting_as(alice):
+            delete_goal(alice, goal.pk)
+            delete_milestone(alice, lone.pk)
+        deleted = Event.objects.filter(action="deleted").order_by("id")
+        assert [e.detail for e in deleted] == ["moved to the trash, restorable for 7 days"] * 2
+        goal_deleted_at = Goal.all_objects.get(pk=goal.pk).deleted_at
+        lone_deleted_at = Milestone.all_objects.get(pk=lone.pk).deleted_at
+        assert goal_deleted_at is not None and lone_deleted_at is not None
+        _, items = trash_of(alice, acme.slug)
+        assert {(i.kind, i.purge_at - i.deleted_at) for i in items} == {("goal", week), ("milestone", week)}
+
+        assert purge_expired(goal_deleted_at + week - timedelta(seconds=1)) == 0
+        with pytest.raises(InvalidInput, match="more than 7 days ago") as refused:
+            restore_goal(alice, goal.pk, now=goal_deleted_at + week)
+        assert refused.value.field == "goal"
+        with pytest.raises(InvalidInput, match="more than 7 days ago") as refused:
+            restore_milestone(alice, lone.pk, now=lone_deleted_at + week)
+        assert refused.value.field == "milestone"
+        with acting_as(None, "system"):
+            assert purge_expired(max(goal_deleted_at, lone_deleted_at) + week) == 2
+    assert not Goal.all_objects.filter(pk=goal.pk).exists()
+    assert not Milestone.all_objects.filter(pk=lone.pk).exists()
 
 
 def test_a_milestone_in_the_trash_cannot_be_changed_or_linked(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.test import override_settings
+
 from backcast.accounts.models import User
 from backcast.activity.models import Event
 from backcast.goals.models import Goal, Milestone
@@ -148,3 +150,18 @@ def test_deleting_a_goal_on_its_page_asks_first_then_moves_it_to_the_trash(
     page = client.get(response["Location"]).content.decode()
     assert "is in the trash" in page
     assert "Raise OTD to 95%" in client.get(f"/o/{acme.slug}/trash/").content.decode()
+
+
+def test_the_trash_pages_and_messages_say_the_configured_retention(acme: Organization, alice: User) -> None:
+    goal = new_goal(alice)
+    client = logged_in(alice)
+    assert "for 30 days, where" in client.get(f"/goals/{goal.pk}/delete/").content.decode()
+    assert "stay here for 30 days," in client.get(f"/o/{acme.slug}/trash/").content.decode()
+    with override_settings(BACKCAST_TRASH_RETENTION_DAYS=7):
+        assert "for 7 days, where" in client.get(f"/goals/{goal.pk}/delete/").content.decode()
+        response = client.post(f"/goals/{goal.pk}/delete/", HTTP_X_CSRFTOKEN=csrf_token(client))
+        assert "restore it from Trash within 7 days" in client.get(response["Location"]).content.decode()
+        assert "stay here for 7 days," in client.get(f"/o/{acme.slug}/trash/").content.decode()
+    assert Event.objects.get(action="deleted", object_id=goal.pk).detail == (
+        "moved to the trash, restorable for 7 days"
+    )

@@ -220,7 +220,8 @@ def manage(ctx: typer.Context) -> None:
 
 @app.command()
 def purge() -> None:
-    """Delete for good the goals and milestones that have been in the trash for 30 days.
+    """Delete for good the goals and milestones that have been in the trash for its retention
+    period: TRASH_RETENTION_DAYS, 30 days unless set.
 
     The worker does this on every tick; this runs it once, now. The activity keeps their trail.
     """

@@ -80,7 +80,7 @@ def kpi_history(request: HttpRequest, kpi_id: int) -> QuerySet[Event]:
 @router.get(
     "/organizations/{slug}/trash",
     response={200: list[TrashItemOut], **ERRORS},
-    summary="Deleted goals and milestones, restorable for 30 days",
+    summary=f"Deleted goals and milestones, restorable for {trash_services.retention_words()}",
 )
 @paginate(Pagination)
 def trash(request: HttpRequest, slug: str) -> list[TrashItemOut]:

@@ -1,12 +1,13 @@
-"""The trash: deleting a goal or a milestone is undoable for 30 days, then it is purged for good.
+"""The trash: deleting a goal or a milestone is undoable for a while, then it is purged for good.
 
 A deletion only marks the row (``deleted_at``, ``deleted_by``): the default managers hide it
 (``goals.models.LiveManager``), and with it everything under it, from every page, list, plan,
 summary, feed and API answer, while nothing is lost, so :func:`restore_goal` and
 :func:`restore_milestone` bring it back as it was. Sub-milestones go to the trash with their
-milestone (same instant) and come back with it. After :data:`RETENTION`, :func:`purge_expired`
-deletes the rows for good (the worker calls it on each tick). Every move leaves an event in the
-audit trail, which keeps no foreign key to what it describes and so outlives the purge.
+milestone (same instant) and come back with it. After :func:`retention` (``TRASH_RETENTION_DAYS``,
+30 days unless configured; read from the settings as it runs), :func:`purge_expired` deletes the
+rows for good (the worker calls it on each tick). Every move leaves an event in the audit trail,
+which keeps no foreign key to what it describes and so outlives the purge.
 
 The marks are written with ``QuerySet.update`` (no model signal: the event is written here); the
 database triggers of ``goals.stamps`` see the update and mark the goal's summary stale.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -36,24 +38,54 @@ from backcast.services.platform.errors import InvalidInput
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
 
-RETENTION = timedelta(days=30)
+
+def retention() -> timedelta:
+    """How long what is deleted stays restorable: ``settings.BACKCAST_TRASH_RETENTION_DAYS``."""
+    return timedelta(days=int(settings.BACKCAST_TRASH_RETENTION_DAYS))
+
+
+def retention_words() -> str:
+    """The retention period as messages and pages say it: "30 days" (or "1 day")."""
+    days = retention().days
+    return f"{days} day{'' if days == 1 else 's'}"
+
+
+def record(verb: str, row: Goal | Milestone, *, detail: str = "", actor: AnyUser | None = None) -> None:
+    """The event of a goal or milestone going into the trash, out of it, or out for good."""
+    if isinstance(row, Goal):
+        kind, goal_id, organization_id, goal_title = "goal", row.pk, row.organization_id, row.title
+    else:
+        kind, goal_id, organization_id, goal_title = "milestone", row.goal_id, None, None
+    write(
+        action=verb,
+        object_type=kind,
+        object_id=row.pk,
+        object_label=row.title,
+        goal_id=goal_id,
+        goal_title=goal_title,
+        organization_id=organization_id,
+        detail=detail,
+        actor=actor,
+    )
+
+
+def put_in(
+    actor: AnyUser, row: Goal | Milestone, ids: list[int], when: datetime | None, with_: str = ""
+) -> None:
+    """Mark ``row`` and the rows ``ids`` deleted with it (``row`` among them), and record it."""
+    when = when or timezone.now()
+    type(row).all_objects.filter(pk__in=ids).update(deleted_at=when, deleted_by_id=user_pk(actor) or None)
+    record(
+        Verb.DELETED,
+        row,
+        detail=f"moved to the trash{with_}, restorable for {retention_words()}",
+        actor=actor,
+    )
 
 
 def trash_goal(actor: AnyUser, goal: Goal, when: datetime | None = None) -> None:
     """Put a goal (already checked for the actor) in the trash; its rows stay, hidden with it."""
-    when = when or timezone.now()
-    Goal.all_objects.filter(pk=goal.pk).update(deleted_at=when, deleted_by_id=user_pk(actor) or None)
-    write(
-        action=Verb.DELETED,
-        object_type="goal",
-        object_id=goal.pk,
-        object_label=goal.title,
-        goal_id=goal.pk,
-        goal_title=goal.title,
-        organization_id=goal.organization_id,
-        detail="moved to the trash, restorable for 30 days",
-        actor=actor,
-    )
+    put_in(actor, goal, [goal.pk], when)
 
 
 def subtree(milestone: Milestone, *, deleted_at: datetime | None) -> list[int]:
@@ -72,22 +104,12 @@ def subtree(milestone: Milestone, *, deleted_at: datetime | None) -> list[int]:
 
 def trash_milestone(actor: AnyUser, milestone: Milestone, when: datetime | None = None) -> None:
     """Put a milestone and its sub-milestones in the trash; their links drop out of the plan."""
-    when = when or timezone.now()
     ids = subtree(milestone, deleted_at=None)
-    Milestone.all_objects.filter(pk__in=ids).update(deleted_at=when, deleted_by_id=user_pk(actor) or None)
-    touch_successors(ids)
     more = len(ids) - 1
-    write(
-        action=Verb.DELETED,
-        object_type="milestone",
-        object_id=milestone.pk,
-        object_label=milestone.title,
-        goal_id=milestone.goal_id,
-        detail="moved to the trash"
-        + (f" with {more} sub-milestone{'s' if more > 1 else ''}" if more else "")
-        + ", restorable for 30 days",
-        actor=actor,
+    put_in(
+        actor, milestone, ids, when, f" with {more} sub-milestone{'s' if more > 1 else ''}" if more else ""
     )
+    touch_successors(ids)
 
 
 def touch_successors(ids: list[int]) -> None:
@@ -101,35 +123,40 @@ def touch_successors(ids: list[int]) -> None:
     Milestone.all_objects.filter(pk__in=successors).update(version=F("version") + 1)
 
 
-def expired(deleted_at: datetime, now: datetime) -> bool:
-    return deleted_at <= now - RETENTION
+def check_restorable(
+    row: Goal | Milestone, field: str, now: datetime, held: tuple[str, str] | None = None
+) -> None:
+    """Refuse (``InvalidInput`` on ``field``) to restore a row that is not in the trash, or that
+    was deleted a retention period or more before ``now``. ``held`` (a message and its field) is
+    what else keeps the row in the trash, checked in between."""
+    if row.deleted_at is None:
+        raise InvalidInput(f"{row.title!r} is not in the trash", field)
+    if held is not None:
+        raise InvalidInput(*held)
+    if row.deleted_at <= now - retention():
+        raise InvalidInput(
+            f"{row.title!r} was deleted more than {retention_words()} ago and can no longer be restored",
+            field,
+        )
+
+
+def take_out(actor: AnyUser, row: Goal | Milestone, ids: list[int]) -> None:
+    """Clear the marks of ``row`` and the rows ``ids`` deleted with it (``row`` among them), and
+    record the restore."""
+    type(row).all_objects.filter(pk__in=ids).update(deleted_at=None, deleted_by=None)
+    record(Verb.RESTORED, row, actor=actor)
+    row.deleted_at, row.deleted_by = None, None
 
 
 @transaction.atomic
 def restore_goal(actor: AnyUser, goal_id: int, now: datetime | None = None) -> Goal:
     """Take a goal out of the trash (owners and admins), with everything it had.
 
-    ``InvalidInput`` (field ``goal``) when it is not in the trash or its 30 days have passed.
+    ``InvalidInput`` (field ``goal``) when it is not in the trash or its retention period has passed.
     """
-    now = now or timezone.now()
     goal = get_for(Goal.all_objects.select_for_update(), actor, Action.PLAN, pk=goal_id)
-    if goal.deleted_at is None:
-        raise InvalidInput(f"{goal.title!r} is not in the trash", "goal")
-    if expired(goal.deleted_at, now):
-        raise InvalidInput(
-            f"{goal.title!r} was deleted more than 30 days ago and can no longer be restored", "goal"
-        )
-    Goal.all_objects.filter(pk=goal.pk).update(deleted_at=None, deleted_by=None)
-    write(
-        action=Verb.RESTORED,
-        object_type="goal",
-        object_id=goal.pk,
-        object_label=goal.title,
-        goal_id=goal.pk,
-        organization_id=goal.organization_id,
-        actor=actor,
-    )
-    goal.deleted_at, goal.deleted_by = None, None
+    check_restorable(goal, "goal", now or timezone.now())
+    take_out(actor, goal, [goal.pk])
     return goal
 
 
@@ -177,28 +204,13 @@ def check_room(goal_id: int, returning: set[int]) -> None:
 def restore_milestone(actor: AnyUser, milestone_id: int, now: datetime | None = None) -> Milestone:
     """Take a milestone (and the sub-milestones deleted with it) out of the trash (owners and admins).
 
-    Refused (``InvalidInput``) when it is not in the trash, its 30 days have passed, its goal or
-    its parent milestone is in the trash (restore that first), its dependencies would now
-    close a cycle with links made while it was away, or its goal would pass its limits.
+    Refused (``InvalidInput``) when it is not in the trash, its goal or its parent milestone is
+    in the trash (restore that first), its retention period has passed, its dependencies would
+    now close a cycle with links made while it was away, or its goal would pass its limits.
     """
-    now = now or timezone.now()
     base = Milestone.all_objects.select_for_update(of=("self",)).select_related("goal", "parent")
     milestone = get_for(base, actor, Action.PLAN, pk=milestone_id)
-    if milestone.deleted_at is None:
-        raise InvalidInput(f"{milestone.title!r} is not in the trash", "milestone")
-    if milestone.goal.deleted_at is not None:
-        raise InvalidInput(
-            f"its goal {milestone.goal.title!r} is in the trash: restore the goal first", "goal"
-        )
-    if milestone.parent is not None and milestone.parent.deleted_at is not None:
-        raise InvalidInput(
-            f"it is part of {milestone.parent.title!r}, which is in the trash: restore that first", "parent"
-        )
-    if expired(milestone.deleted_at, now):
-        raise InvalidInput(
-            f"{milestone.title!r} was deleted more than 30 days ago and can no longer be restored",
-            "milestone",
-        )
+    check_restorable(milestone, "milestone", now or timezone.now(), held_back(milestone))
     ids = subtree(milestone, deleted_at=milestone.deleted_at)
     cycle = cycle_after_restore(milestone.goal_id, set(ids))
     if cycle:
@@ -208,18 +220,22 @@ def restore_milestone(actor: AnyUser, milestone_id: int, now: datetime | None = 
             f"restoring it would close a cycle: {path}; remove one of those links first", "milestone"
         )
     check_room(milestone.goal_id, set(ids))
-    Milestone.all_objects.filter(pk__in=ids).update(deleted_at=None, deleted_by=None)
+    take_out(actor, milestone, ids)
     touch_successors(ids)
-    write(
-        action=Verb.RESTORED,
-        object_type="milestone",
-        object_id=milestone.pk,
-        object_label=milestone.title,
-        goal_id=milestone.goal_id,
-        actor=actor,
-    )
-    milestone.deleted_at, milestone.deleted_by = None, None
     return milestone
+
+
+def held_back(milestone: Milestone) -> tuple[str, str] | None:
+    """What keeps a milestone in the trash besides itself (a message and its field): its goal,
+    or the parent milestone, in the trash too."""
+    if milestone.goal.deleted_at is not None:
+        return f"its goal {milestone.goal.title!r} is in the trash: restore the goal first", "goal"
+    if milestone.parent is not None and milestone.parent.deleted_at is not None:
+        return (
+            f"it is part of {milestone.parent.title!r}, which is in the trash: restore that first",
+            "parent",
+        )
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,11 +279,12 @@ def trash_of(actor: AnyUser, slug: str) -> tuple[Organization, list[TrashItem]]:
 def entry(kind: str, row: Goal | Milestone, goal: Goal) -> TrashItem:
     when = row.deleted_at or timezone.now()  # always set on what the trash lists
     who = str(row.deleted_by) if row.deleted_by is not None else "someone no longer here"
-    return TrashItem(kind, row.pk, row.title, goal.pk, goal.title, when, who, when + RETENTION)
+    return TrashItem(kind, row.pk, row.title, goal.pk, goal.title, when, who, when + retention())
 
 
 def purge_expired(now: datetime) -> int:
-    """Delete for good what has been in the trash for 30 days or more; returns how many items.
+    """Delete for good what has been in the trash for its retention period or more; returns how
+    many items.
 
     A goal takes its KPIs, readings, milestones, check-ins, comments and baselines with it; a
     milestone its sub-milestones, links, demand, check-ins and comments. One event per goal or
@@ -276,7 +293,7 @@ def purge_expired(now: datetime) -> int:
     another worker holds) and checked still expired, so workers running at once, or a restore
     in between, never purge twice or purge what came back.
     """
-    cutoff = now - RETENTION
+    cutoff = now - retention()
     count = 0
     with acting_as(None, SYSTEM):
         for pk in list(
@@ -290,14 +307,7 @@ def purge_expired(now: datetime) -> int:
                 )
                 if goal is None:
                     continue
-                write(
-                    action=Verb.PURGED,
-                    object_type="goal",
-                    object_id=goal.pk,
-                    object_label=goal.title,
-                    goal_id=goal.pk,
-                    organization_id=goal.organization_id,
-                )
+                record(Verb.PURGED, goal)
                 with quiet():
                     goal.delete()
             count += 1
@@ -312,13 +322,7 @@ def purge_expired(now: datetime) -> int:
                     milestone.parent is not None and milestone.parent.deleted_at == milestone.deleted_at
                 ):
                     continue  # purged already (with its goal or parent), restored, or goes with its parent
-                write(
-                    action=Verb.PURGED,
-                    object_type="milestone",
-                    object_id=milestone.pk,
-                    object_label=milestone.title,
-                    goal_id=milestone.goal_id,
-                )
+                record(Verb.PURGED, milestone)
                 with quiet():
                     milestone.delete()
             count += 1

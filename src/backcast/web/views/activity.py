@@ -84,6 +84,7 @@ def trash_page(request: HttpRequest, slug: str, *, status: int = 200, error: str
         "items": items,
         "can_plan": role_allows(membership.role if membership else "", Action.PLAN),
         "error": error,
+        "retention": trash_services.retention_words(),
     }
     return render(request, "activity/trash.html", context, status=status)
 
@@ -91,7 +92,8 @@ def trash_page(request: HttpRequest, slug: str, *, status: int = 200, error: str
 @login_required
 @require_http_methods(["GET"])
 def org_trash(request: HttpRequest, slug: str) -> HttpResponse:
-    """Deleted goals and milestones of the organisation, each restorable for 30 days."""
+    """Deleted goals and milestones of the organisation, each restorable for the trash's retention
+    period (``TRASH_RETENTION_DAYS``)."""
     return trash_page(request, slug)
 
 

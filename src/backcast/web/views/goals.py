@@ -25,6 +25,7 @@ from backcast.services.goals import checkins as checkin_services
 from backcast.services.goals import goals as goal_services
 from backcast.services.goals import kpis as kpi_services
 from backcast.services.goals import milestones as milestone_services
+from backcast.services.goals import trash as trash_services
 from backcast.services.platform.clock import org_today
 from backcast.services.platform.errors import Conflict, InvalidInput
 from backcast.web.forms.goals import (
@@ -150,16 +151,19 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
-    """Ask, then move a goal to the organisation's trash (owners and admins; undoable for 30 days)."""
+    """Ask, then move a goal to the organisation's trash (owners and admins; undoable for the trash's
+    retention period, ``TRASH_RETENTION_DAYS``)."""
     goal = get_for(Goal.objects.select_related("organization"), request.user, Action.PLAN, pk=goal_id)
     if request.method == "POST":
         goal_services.delete_goal(request.user, goal.pk)
         messages.success(
             request,
-            f"“{goal.title}” is in the trash: restore it from Trash within 30 days if that was a mistake.",
+            f"“{goal.title}” is in the trash: restore it from Trash within "
+            f"{trash_services.retention_words()} if that was a mistake.",
         )
         return redirect("goal-list", slug=goal.organization.slug)
-    return render(request, "goals/delete.html", {"goal": goal, "org": goal.organization})
+    context = {"goal": goal, "org": goal.organization, "retention": trash_services.retention_words()}
+    return render(request, "goals/delete.html", context)
 
 
 def save_goal_form(
