@@ -27,10 +27,11 @@ class LiveManager(models.Manager[M]):
     """The default manager of a model whose rows can be in the trash: it hides them.
 
     Goals and milestones are deleted softly (``deleted_at``), so that a deletion can be undone for
-    30 days (:mod:`backcast.services.goals.trash`). Every query through ``objects`` (and every related
-    manager, which Django derives from the default manager) sees only live rows: :meth:`hide` is
-    the filter that keeps them. ``all_objects`` sees the trash too; the base manager, which Django
-    uses to follow a foreign key and to cascade a deletion, is a plain one and hides nothing.
+    the trash's retention period (``TRASH_RETENTION_DAYS``; :mod:`backcast.services.goals.trash`).
+    Every query through ``objects`` (and every related manager, which Django derives from the
+    default manager) sees only live rows: :meth:`hide` is the filter that keeps them.
+    ``all_objects`` sees the trash too; the base manager, which Django uses to follow a foreign key
+    and to cascade a deletion, is a plain one and hides nothing.
 
     Rows under a trashed goal or milestone are hidden with ``NOT IN`` the (short) list of trashed
     ids rather than by a join: a join would make ``select_for_update`` lock the goal row too (and

@@ -178,8 +178,9 @@ def update_goal(
 @transaction.atomic
 def delete_goal(actor: AnyUser, goal_id: int) -> None:
     """Move a goal to the trash (owners and admins): hidden with everything under it, restorable
-    for 30 days (``services.goals.trash``), then purged with its KPIs, readings, milestones and
-    check-ins. Goals aligned under it stay where they are, and are unaligned by the purge."""
+    for the trash's retention period (``services.goals.trash``), then purged with its KPIs,
+    readings, milestones and check-ins. Goals aligned under it stay where they are, and are
+    unaligned by the purge."""
     from backcast.services.goals.trash import trash_goal
 
     goal = get_for(Goal.objects.select_for_update(), actor, Action.PLAN, pk=goal_id)

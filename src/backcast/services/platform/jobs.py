@@ -25,11 +25,8 @@ Job = Callable[[datetime], "int | dict[str, int]"]
 JOBS: list[tuple[str, Job]] = [
     ("reminders", reviews.send_reminders),
     ("digests", digest.send_digests),
-    ("trash", trash.purge_expired),
-    (
-        "summaries",
-        portfolio.refresh_stale,
-    ),  # the dashboard's summaries, ready before it is opened  # goals and milestones 30 days in the trash, deleted for good
+    ("trash", trash.purge_expired),  # what has been in the trash for its retention period, deleted for good
+    ("summaries", portfolio.refresh_stale),  # the dashboard's summaries, ready before it is opened
     ("deliveries", outbox.deliver_due),  # last: sends what the jobs above created
 ]
 
