@@ -11,6 +11,10 @@ from pydantic import Field
 from backcast import limits
 from backcast.api.inputs import Input
 from backcast.api.plan_schemas import PlanOut
+from backcast.replanning.models import Baseline, Scenario
+from backcast.services.platform.clock import org_today
+from backcast.services.replanning.baselines import MilestoneMove, Variance
+from backcast.services.replanning.scenarios import Comparison, Outcome, compare_scenario
 
 
 class BaselineIn(Input):
@@ -30,6 +34,14 @@ class BaselineOut(Schema):
     feasible: bool
     probability_on_time: float | None
 
+    @staticmethod
+    def resolve_goal(obj: Baseline) -> int:
+        return obj.goal_id
+
+    @staticmethod
+    def resolve_taken_by(obj: Baseline) -> str | None:
+        return obj.taken_by.email if obj.taken_by else None
+
 
 class BaselineDetailOut(BaselineOut):
     plan: PlanOut = Field(description="The plan as it was accepted (the same object as GET /goals/{id}/plan)")
@@ -45,6 +57,22 @@ class MilestoneMoveOut(Schema):
     after_finish: date | None
     start_slip: int | None = Field(description="Working days later (negative: earlier); null unless in both")
     finish_slip: int | None
+
+    @staticmethod
+    def resolve_before_start(obj: MilestoneMove) -> date | None:
+        return obj.before.start if obj.before else None
+
+    @staticmethod
+    def resolve_before_finish(obj: MilestoneMove) -> date | None:
+        return obj.before.finish if obj.before else None
+
+    @staticmethod
+    def resolve_after_start(obj: MilestoneMove) -> date | None:
+        return obj.after.start if obj.after else None
+
+    @staticmethod
+    def resolve_after_finish(obj: MilestoneMove) -> date | None:
+        return obj.after.finish if obj.after else None
 
 
 class DateMoveOut(Schema):
@@ -67,6 +95,10 @@ class VarianceOut(Schema):
     probability_before: float | None
     probability_after: float | None
     probability_change: float | None = Field(description="Now minus then (positive: likelier on time)")
+
+    @staticmethod
+    def resolve_plan_error(obj: Variance) -> str | None:
+        return obj.plan_error or None
 
 
 class MilestoneChange(Input):
@@ -140,16 +172,17 @@ class ScenarioOut(Schema):
     created_at: datetime
     changes: Changes
 
+    @staticmethod
+    def resolve_goal(obj: Scenario) -> int:
+        return obj.goal_id
 
-class OutcomeOut(Schema):
-    feasible: bool
-    start: date
-    deadline: date
-    required_start: date
-    earliest_finish: date
-    probability_on_time: float | None
-    finish_p80: date | None
-    verdict: str
+    @staticmethod
+    def resolve_created_by(obj: Scenario) -> str | None:
+        return obj.created_by.email if obj.created_by else None
+
+
+class OutcomeOut(Schema, Outcome):
+    pass  # the service's shape, as a schema that reads an Outcome
 
 
 class ResourceLoadOut(Schema):
@@ -179,6 +212,18 @@ class ComparisonOut(Schema):
     )
     notes: list[str]
 
+    @staticmethod
+    def resolve_current_error(obj: Comparison) -> str | None:
+        return obj.current_error or None
+
+    @staticmethod
+    def resolve_scenario_error(obj: Comparison) -> str | None:
+        return obj.scenario_error or None
+
 
 class ScenarioDetailOut(ScenarioOut):
     comparison: ComparisonOut
+
+    @staticmethod
+    def resolve_comparison(obj: Scenario) -> Comparison:
+        return compare_scenario(obj, org_today(obj.goal.organization))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -14,12 +15,6 @@ from backcast.api.replanning_schemas import (
     BaselineDetailOut,
     BaselineIn,
     BaselineOut,
-    Changes,
-    ComparisonOut,
-    DateMoveOut,
-    MilestoneMoveOut,
-    OutcomeOut,
-    ResourceLoadOut,
     ScenarioDetailOut,
     ScenarioIn,
     ScenarioOut,
@@ -32,60 +27,10 @@ from backcast.replanning.models import Baseline, Scenario
 from backcast.services.platform.clock import org_today
 from backcast.services.platform.errors import InvalidInput
 from backcast.services.replanning import baselines, scenarios
-from backcast.services.replanning.baselines import DateMove, MilestoneMove
-from backcast.services.replanning.scenarios import Outcome
+from backcast.services.replanning.baselines import Variance
 
 router = Router(tags=["re-planning"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
-
-
-def baseline_out(b: Baseline) -> BaselineOut:
-    return BaselineOut(
-        id=b.pk,
-        goal=b.goal_id,
-        number=b.number,
-        taken_at=b.taken_at,
-        taken_by=b.taken_by.email if b.taken_by else None,
-        reason=b.reason,
-        deadline=b.deadline,
-        required_start=b.required_start,
-        earliest_finish=b.earliest_finish,
-        feasible=b.feasible,
-        probability_on_time=b.probability_on_time,
-    )
-
-
-def move_out(m: MilestoneMove) -> MilestoneMoveOut:
-    return MilestoneMoveOut(
-        id=m.id,
-        title=m.title,
-        change=m.change,
-        before_start=m.before.start if m.before else None,
-        before_finish=m.before.finish if m.before else None,
-        after_start=m.after.start if m.after else None,
-        after_finish=m.after.finish if m.after else None,
-        start_slip=m.start_slip,
-        finish_slip=m.finish_slip,
-    )
-
-
-def date_out(d: DateMove) -> DateMoveOut:
-    return DateMoveOut(before=d.before, after=d.after, slip=d.slip)
-
-
-def outcome_out(o: Outcome | None) -> OutcomeOut | None:
-    return None if o is None else OutcomeOut(**{name: getattr(o, name) for name in OutcomeOut.model_fields})
-
-
-def scenario_out(s: Scenario) -> ScenarioOut:
-    return ScenarioOut(
-        id=s.pk,
-        goal=s.goal_id,
-        name=s.name,
-        created_by=s.created_by.email if s.created_by else None,
-        created_at=s.created_at,
-        changes=Changes(**s.changes),
-    )
 
 
 @router.get(
@@ -94,9 +39,9 @@ def scenario_out(s: Scenario) -> ScenarioOut:
     summary="The goal's baselines, newest first",
 )
 @paginate(Pagination)
-def list_baselines(request: HttpRequest, goal_id: int) -> list[BaselineOut]:
+def list_baselines(request: HttpRequest, goal_id: int) -> QuerySet[Baseline]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
-    return [baseline_out(b) for b in goal.baselines.select_related("taken_by").order_by("-number")]
+    return goal.baselines.select_related("taken_by").order_by("-number")
 
 
 @router.post(
@@ -115,9 +60,8 @@ def accept_plan(request: HttpRequest, goal_id: int, payload: BaselineIn) -> Stat
 
 
 @router.get("/baselines/{baseline_id}", response={200: BaselineDetailOut, **ERRORS}, summary="One baseline")
-def get_baseline(request: HttpRequest, baseline_id: int) -> BaselineDetailOut:
-    b = get_for(Baseline.objects.select_related("taken_by"), request.user, Action.VIEW, pk=baseline_id)
-    return BaselineDetailOut(**baseline_out(b).dict(), plan=b.plan)
+def get_baseline(request: HttpRequest, baseline_id: int) -> Baseline:
+    return get_for(Baseline.objects.select_related("taken_by"), request.user, Action.VIEW, pk=baseline_id)
 
 
 @router.get(
@@ -131,7 +75,7 @@ def get_baseline(request: HttpRequest, baseline_id: int) -> BaselineDetailOut:
         "baseline id of this goal (default: the latest); 400 when the goal has none."
     ),
 )
-def get_variance(request: HttpRequest, goal_id: int, baseline: int | None = None) -> VarianceOut:
+def get_variance(request: HttpRequest, goal_id: int, baseline: int | None = None) -> Variance:
     goal = get_for(Goal.objects.select_related("organization"), request.user, Action.VIEW, pk=goal_id)
     if baseline is None:
         chosen = baselines.latest_baseline(goal)
@@ -142,20 +86,7 @@ def get_variance(request: HttpRequest, goal_id: int, baseline: int | None = None
         if found is None:
             raise InvalidInput(f"no baseline {baseline} of this goal", "baseline")
         chosen = found
-    v = baselines.variance(goal, chosen, org_today(goal.organization))
-    return VarianceOut(
-        baseline=baseline_out(v.baseline),
-        plan_error=v.plan_error or None,
-        milestones=[move_out(m) for m in v.milestones],
-        deadline=date_out(v.deadline),
-        required_start=date_out(v.required_start),
-        earliest_finish=date_out(v.earliest_finish),
-        feasible_before=v.feasible_before,
-        feasible_after=v.feasible_after,
-        probability_before=v.probability_before,
-        probability_after=v.probability_after,
-        probability_change=v.probability_change,
-    )
+    return baselines.variance(goal, chosen, org_today(goal.organization))
 
 
 @router.get(
@@ -164,9 +95,9 @@ def get_variance(request: HttpRequest, goal_id: int, baseline: int | None = None
     summary="The goal's what-if scenarios",
 )
 @paginate(Pagination)
-def list_scenarios(request: HttpRequest, goal_id: int) -> list[ScenarioOut]:
+def list_scenarios(request: HttpRequest, goal_id: int) -> QuerySet[Scenario]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
-    return [scenario_out(s) for s in goal.scenarios.select_related("created_by")]
+    return goal.scenarios.select_related("created_by")
 
 
 @router.post(
@@ -201,39 +132,13 @@ def create_scenario(request: HttpRequest, goal_id: int, payload: ScenarioIn) -> 
         "of the live plan and of the scenario's, and how each milestone moves."
     ),
 )
-def get_scenario(request: HttpRequest, scenario_id: int) -> ScenarioDetailOut:
-    scenario = get_for(
+def get_scenario(request: HttpRequest, scenario_id: int) -> Scenario:
+    return get_for(
         Scenario.objects.select_related("created_by", "goal__organization"),
         request.user,
         Action.VIEW,
         pk=scenario_id,
     )
-    c = scenarios.compare_scenario(scenario, org_today(scenario.goal.organization))
-    comparison = ComparisonOut(
-        current=outcome_out(c.current),
-        current_error=c.current_error or None,
-        scenario=outcome_out(c.scenario),
-        scenario_error=c.scenario_error or None,
-        finish_change=c.finish_change,
-        required_start_change=c.required_start_change,
-        probability_change=c.probability_change,
-        milestones=[move_out(m) for m in c.milestones],
-        resources=[
-            ResourceLoadOut(
-                id=r.id,
-                name=r.name,
-                capacity_before=r.capacity_before,
-                capacity_after=r.capacity_after,
-                weeks=r.weeks,
-                before=r.before,
-                after=r.after,
-            )
-            for r in c.resources
-        ],
-        stale=c.stale,
-        notes=c.notes,
-    )
-    return ScenarioDetailOut(**scenario_out(scenario).dict(), comparison=comparison)
 
 
 @router.post(

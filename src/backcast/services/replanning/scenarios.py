@@ -24,6 +24,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from pydantic import BaseModel, ConfigDict
 
 from backcast.goals.models import Goal, Milestone
 from backcast.organizations.tenancy import Action, get_for, user_pk
@@ -73,9 +74,10 @@ def plan_draft(draft: Draft, today: date) -> Planned:
         return Planned(draft, plan, ids, None, exc.message)
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A plan's headline figures: what a what-if is judged by."""
+class Outcome(BaseModel):
+    """A plan's headline figures: what a what-if is judged by (the API answers them as they are)."""
+
+    model_config = ConfigDict(frozen=True)
 
     feasible: bool
     start: date
