@@ -8,6 +8,8 @@ from ninja import Schema
 from pydantic import Field
 
 from backcast.api.inputs import Input
+from backcast.goals.models import Resource
+from backcast.organizations.models import Membership, Team
 
 
 class Error(Schema):
@@ -30,12 +32,33 @@ class OrganizationOut(Schema):
     timezone: str
     role: str = Field(description="The caller's role in this organisation")
 
+    # Read from the caller's membership: the organisation's fields and the role.
+    @staticmethod
+    def resolve_id(obj: Membership) -> int:
+        return obj.organization.pk
+
+    @staticmethod
+    def resolve_name(obj: Membership) -> str:
+        return obj.organization.name
+
+    @staticmethod
+    def resolve_slug(obj: Membership) -> str:
+        return obj.organization.slug
+
+    @staticmethod
+    def resolve_timezone(obj: Membership) -> str:
+        return obj.organization.timezone
+
 
 class TeamOut(Schema):
     id: int
     name: str
     slug: str
     members: list[str] = Field(description="E-mail addresses of the team's members")
+
+    @staticmethod
+    def resolve_members(obj: Team) -> list[str]:
+        return [u.email for u in obj.members.all()]
 
 
 class TeamIn(Input):
@@ -47,6 +70,18 @@ class MemberOut(Schema):
     name: str
     role: str
     joined: datetime
+
+    @staticmethod
+    def resolve_email(obj: Membership) -> str:
+        return obj.user.email
+
+    @staticmethod
+    def resolve_name(obj: Membership) -> str:
+        return obj.user.name
+
+    @staticmethod
+    def resolve_joined(obj: Membership) -> datetime:
+        return obj.created_at
 
 
 class MemberIn(Input):
@@ -75,3 +110,7 @@ class ResourceOut(Schema):
     name: str
     capacity: int
     team: str | None
+
+    @staticmethod
+    def resolve_team(obj: Resource) -> str | None:
+        return obj.team.slug if obj.team else None

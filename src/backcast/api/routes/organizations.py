@@ -32,35 +32,26 @@ router = Router(tags=["organizations"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
 
 
-def org_out(membership: Membership) -> OrganizationOut:
-    org = membership.organization
-    return OrganizationOut(
-        id=org.pk, name=org.name, slug=org.slug, timezone=org.timezone, role=membership.role
-    )
-
-
 @router.get("", response=list[OrganizationOut], summary="Organisations you belong to")
 @paginate(Pagination)
-def list_organizations(request: HttpRequest) -> list[OrganizationOut]:
+def list_organizations(request: HttpRequest) -> QuerySet[Membership]:
     memberships = Membership.objects.restrict(request.user).filter(user_id=user_pk(request.user))
-    return [org_out(m) for m in memberships.select_related("organization").order_by("organization__name")]
+    return memberships.select_related("organization").order_by("organization__name")
 
 
 @router.get("/{slug}", response={200: OrganizationOut, **ERRORS}, summary="One organisation")
-def get_organization(request: HttpRequest, slug: str) -> OrganizationOut:
+def get_organization(request: HttpRequest, slug: str) -> Membership:
     org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
-    membership = Membership.objects.get(organization=org, user_id=user_pk(request.user))
-    return org_out(membership)
+    return Membership.objects.select_related("organization").get(
+        organization=org, user_id=user_pk(request.user)
+    )
 
 
 @router.get("/{slug}/teams", response={200: list[TeamOut], **ERRORS}, summary="Teams of an organisation")
 @paginate(Pagination)
-def list_teams(request: HttpRequest, slug: str) -> QuerySet[Team] | list[TeamOut]:
+def list_teams(request: HttpRequest, slug: str) -> QuerySet[Team]:
     org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
-    teams = Team.objects.restrict(request.user).filter(organization=org).prefetch_related("members")
-    return [
-        TeamOut(id=t.pk, name=t.name, slug=t.slug, members=[u.email for u in t.members.all()]) for t in teams
-    ]
+    return Team.objects.restrict(request.user).filter(organization=org).prefetch_related("members")
 
 
 @router.post("/{slug}/teams", response={201: Created, **ERRORS}, summary="Create a team (admins)")
@@ -71,12 +62,9 @@ def create_team(request: HttpRequest, slug: str, payload: TeamIn) -> Status[Crea
 
 @router.get("/{slug}/members", response={200: list[MemberOut], **ERRORS}, summary="Members and their roles")
 @paginate(Pagination)
-def list_members(request: HttpRequest, slug: str) -> list[MemberOut]:
+def list_members(request: HttpRequest, slug: str) -> QuerySet[Membership]:
     org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
-    memberships = Membership.objects.restrict(request.user).filter(organization=org).select_related("user")
-    return [
-        MemberOut(email=m.user.email, name=m.user.name, role=m.role, joined=m.created_at) for m in memberships
-    ]
+    return Membership.objects.restrict(request.user).filter(organization=org).select_related("user")
 
 
 @router.put(
@@ -88,9 +76,8 @@ def list_members(request: HttpRequest, slug: str) -> list[MemberOut]:
         "an account. People join by accepting an invitation (`POST /organizations/{slug}/invitations`)."
     ),
 )
-def set_member(request: HttpRequest, slug: str, payload: MemberIn) -> MemberOut:
-    m = org_services.set_member_role(request.user, slug, payload.email, payload.role)
-    return MemberOut(email=m.user.email, name=m.user.name, role=m.role, joined=m.created_at)
+def set_member(request: HttpRequest, slug: str, payload: MemberIn) -> Membership:
+    return org_services.set_member_role(request.user, slug, payload.email, payload.role)
 
 
 @router.delete(
@@ -107,20 +94,13 @@ def leave(request: HttpRequest, slug: str) -> Status[None]:
     return Status(204, None)
 
 
-def resource_out(r: Resource) -> ResourceOut:
-    return ResourceOut(id=r.pk, name=r.name, capacity=r.capacity, team=r.team.slug if r.team else None)
-
-
 @router.get(
     "/{slug}/resources", response={200: list[ResourceOut], **ERRORS}, summary="Resources and their capacity"
 )
 @paginate(Pagination)
-def list_resources(request: HttpRequest, slug: str) -> list[ResourceOut]:
+def list_resources(request: HttpRequest, slug: str) -> QuerySet[Resource]:
     org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
-    return [
-        resource_out(r)
-        for r in Resource.objects.restrict(request.user).filter(organization=org).select_related("team")
-    ]
+    return Resource.objects.restrict(request.user).filter(organization=org).select_related("team")
 
 
 @router.post(
@@ -134,10 +114,8 @@ def create_resource(request: HttpRequest, slug: str, payload: ResourceIn) -> Sta
 @router.patch(
     "/{slug}/resources/{resource_id}", response={200: ResourceOut, **ERRORS}, summary="Change a resource"
 )
-def patch_resource(request: HttpRequest, slug: str, resource_id: int, payload: ResourcePatch) -> ResourceOut:
+def patch_resource(request: HttpRequest, slug: str, resource_id: int, payload: ResourcePatch) -> Resource:
     org = get_for(Organization.objects.all(), request.user, Action.VIEW, slug=slug)
     if not Resource.objects.filter(organization=org, pk=resource_id).exists():
         raise Http404("not found")
-    return resource_out(
-        resource_services.update_resource(request.user, resource_id, payload.dict(exclude_unset=True))
-    )
+    return resource_services.update_resource(request.user, resource_id, payload.dict(exclude_unset=True))
