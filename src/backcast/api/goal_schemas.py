@@ -11,7 +11,7 @@ from pydantic import Field
 from backcast import limits
 from backcast.api.inputs import Input
 from backcast.api.versions import VERSION_HELP
-from backcast.goals.models import Goal
+from backcast.goals.models import CheckIn, Comment, Dependency, Goal, Milestone
 from backcast.planning.smart import LetterCheck
 from backcast.services.platform.clock import org_today
 from backcast.services.reporting import assessment
@@ -209,6 +209,15 @@ class Link(Schema):
     type: str
     lag: int
 
+    # Read from the successor's side of a Dependency: ``id`` is the milestone it follows.
+    @staticmethod
+    def resolve_id(obj: Dependency) -> int:
+        return obj.predecessor_id
+
+    @staticmethod
+    def resolve_type(obj: Dependency) -> str:
+        return obj.kind
+
 
 class MilestoneOut(Schema):
     id: int
@@ -227,6 +236,31 @@ class MilestoneOut(Schema):
     actual_finish: date | None
     version: int
 
+    # Links and demand come prefetched (api.routes.milestones.milestones_read).
+    @staticmethod
+    def resolve_goal(obj: Milestone) -> int:
+        return obj.goal_id
+
+    @staticmethod
+    def resolve_owner(obj: Milestone) -> str | None:
+        return obj.owner.email if obj.owner else None
+
+    @staticmethod
+    def resolve_estimate(obj: Milestone) -> list[int | None] | None:
+        return [obj.optimistic, obj.likely, obj.pessimistic] if obj.likely is not None else None
+
+    @staticmethod
+    def resolve_after(obj: Milestone) -> list[Dependency]:
+        return list(obj.predecessor_links.all())
+
+    @staticmethod
+    def resolve_demand(obj: Milestone) -> dict[str, int]:
+        return {d.resource.name: d.units for d in obj.demands.all()}
+
+    @staticmethod
+    def resolve_parent(obj: Milestone) -> int | None:
+        return obj.parent_id
+
 
 class DependencyIn(Input):
     predecessor: int = Field(description="The milestone that comes first")
@@ -244,6 +278,18 @@ class DependencyOut(Schema):
     type: str
     lag: int
 
+    @staticmethod
+    def resolve_predecessor(obj: Dependency) -> int:
+        return obj.predecessor_id
+
+    @staticmethod
+    def resolve_successor(obj: Dependency) -> int:
+        return obj.successor_id
+
+    @staticmethod
+    def resolve_type(obj: Dependency) -> str:
+        return obj.kind
+
 
 class CommentIn(Input):
     body: str = Field(max_length=limits.TEXT_LENGTH, description="Plain text, up to 5,000 characters")
@@ -254,11 +300,28 @@ class CommentPatch(Input):
     body: str = Field(max_length=limits.TEXT_LENGTH)
 
 
-class CommentOut(Schema):
+class WrittenOut(Schema):
+    """What someone wrote on a goal or one of its milestones (a comment or a check-in)."""
+
     id: int
     goal: int
     milestone: int | None
     author: str | None
+
+    @staticmethod
+    def resolve_goal(obj: Comment | CheckIn) -> int:
+        return obj.goal_id
+
+    @staticmethod
+    def resolve_milestone(obj: Comment | CheckIn) -> int | None:
+        return obj.milestone_id
+
+    @staticmethod
+    def resolve_author(obj: Comment | CheckIn) -> str | None:
+        return obj.author.email if obj.author else None
+
+
+class CommentOut(WrittenOut):
     body: str
     created_at: datetime
     edited_at: datetime | None
@@ -272,11 +335,7 @@ class CheckInIn(Input):
     milestone: int | None = None
 
 
-class CheckInOut(Schema):
-    id: int
-    goal: int
-    milestone: int | None
-    author: str | None
+class CheckInOut(WrittenOut):
     status: str
     confidence: int
     note: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -19,25 +20,13 @@ router = Router(tags=["comments"])
 ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
 
 
-def comment_out(c: Comment) -> CommentOut:
-    return CommentOut(
-        id=c.pk,
-        goal=c.goal_id,
-        milestone=c.milestone_id,
-        author=c.author.email if c.author else None,
-        body=c.body,
-        created_at=c.created_at,
-        edited_at=c.edited_at,
-    )
-
-
 @router.get(
     "/goals/{goal_id}/comments", response={200: list[CommentOut], **ERRORS}, summary="Comments, oldest first"
 )
 @paginate(Pagination)
-def list_comments(request: HttpRequest, goal_id: int) -> list[CommentOut]:
+def list_comments(request: HttpRequest, goal_id: int) -> QuerySet[Comment]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
-    return [comment_out(c) for c in goal.comments.select_related("author")]
+    return goal.comments.select_related("author")
 
 
 @router.post("/goals/{goal_id}/comments", response={201: Created, **ERRORS}, summary="Comment on a goal")
@@ -47,8 +36,8 @@ def create_comment(request: HttpRequest, goal_id: int, payload: CommentIn) -> St
 
 
 @router.patch("/comments/{comment_id}", response={200: CommentOut, **ERRORS}, summary="Edit your comment")
-def patch_comment(request: HttpRequest, comment_id: int, payload: CommentPatch) -> CommentOut:
-    return comment_out(comment_services.edit_comment(request.user, comment_id, payload.dict()))
+def patch_comment(request: HttpRequest, comment_id: int, payload: CommentPatch) -> Comment:
+    return comment_services.edit_comment(request.user, comment_id, payload.dict())
 
 
 @router.delete("/comments/{comment_id}", response={204: None, **ERRORS}, summary="Delete a comment")

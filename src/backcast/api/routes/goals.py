@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -41,20 +42,6 @@ def goals_for(request: HttpRequest) -> TenantQuerySet[Goal]:
         Goal.objects.restrict(request.user)
         .select_related("organization", "owner", "team")
         .prefetch_related("contributors")
-    )
-
-
-def checkin_out(c: CheckIn) -> CheckInOut:
-    return CheckInOut(
-        id=c.pk,
-        goal=c.goal_id,
-        milestone=c.milestone_id,
-        author=c.author.email if c.author else None,
-        status=c.status,
-        confidence=c.confidence,
-        note=c.note,
-        blockers=c.blockers,
-        created_at=c.created_at,
     )
 
 
@@ -165,9 +152,9 @@ def delete_goal(request: HttpRequest, goal_id: int) -> Status[None]:
     "/goals/{goal_id}/checkins", response={200: list[CheckInOut], **ERRORS}, summary="Check-ins, newest first"
 )
 @paginate(Pagination)
-def list_checkins(request: HttpRequest, goal_id: int) -> list[CheckInOut]:
+def list_checkins(request: HttpRequest, goal_id: int) -> QuerySet[CheckIn]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
-    return [checkin_out(c) for c in goal.checkins.select_related("author")]
+    return goal.checkins.select_related("author")
 
 
 @router.post("/goals/{goal_id}/checkins", response={201: Created, **ERRORS}, summary="Post a check-in")
