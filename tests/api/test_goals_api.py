@@ -217,6 +217,19 @@ def test_checkins_and_roles(api: Api, goal_id: int, bob: User, carol: User) -> N
     assert contributor.call("patch", f"/goals/{goal_id}", {"title": "Renamed"})[0] == 403
 
 
+def test_participation_names_who_checked_in(api: Api, carol: User) -> None:
+    _, created = api.call(
+        "post", "/goals", {"title": "Raise OTD", "deadline": "2031-06-30", "contributors": [carol.email]}
+    )
+    Api(carol).call("post", f"/goals/{created['id']}/checkins", {"status": "on_track", "confidence": 7})
+    status, review = api.call("get", f"/goals/{created['id']}/participation")
+    assert (status, review["goal"], review["cadence"]) == (200, created["id"], "weekly")
+    current, last = review["current"], review["last"]
+    assert (current["checked_in"], current["missing"]) == (["carol@acme.test"], ["alice@acme.test"])
+    assert (last["checked_in"], last["missing"]) == ([], ["alice@acme.test", "carol@acme.test"])
+    assert last["end"] < current["start"] <= review["today"] <= current["end"]
+
+
 def test_resources(api: Api, acme: Organization, goal_id: int) -> None:
     status, created = api.call(
         "post", f"/organizations/{acme.slug}/resources", {"name": "analysts", "capacity": 2}

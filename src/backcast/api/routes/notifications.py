@@ -7,24 +7,15 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
-from backcast.api.notification_schemas import ParticipationOut, PeriodParticipationOut
+from backcast.api.notification_schemas import ParticipationOut
 from backcast.api.schemas import Error
 from backcast.goals.models import Goal
 from backcast.organizations.tenancy import Action, get_for
-from backcast.services.notify.reviews import Participation, participation
+from backcast.services.notify.reviews import participation
 from backcast.services.platform.clock import org_today
 
 router = Router(tags=["reviews"])
 ERRORS: dict[int, Any] = {403: Error, 404: Error}
-
-
-def period_out(p: Participation) -> PeriodParticipationOut:
-    return PeriodParticipationOut(
-        start=p.period.start,
-        end=p.period.end,
-        checked_in=[u.email for u in p.checked_in],
-        missing=[u.email for u in p.missing],
-    )
 
 
 @router.get(
@@ -32,15 +23,16 @@ def period_out(p: Participation) -> PeriodParticipationOut:
     response={200: ParticipationOut, **ERRORS},
     summary="Who checked in during the current and the last review period",
 )
-def goal_participation(request: HttpRequest, goal_id: int) -> ParticipationOut:
+def goal_participation(request: HttpRequest, goal_id: int) -> dict[str, Any]:
     goal = get_for(
         Goal.objects.select_related("organization", "owner"), request.user, Action.VIEW, pk=goal_id
     )
     review = participation(goal, org_today(goal.organization))
-    return ParticipationOut(
-        goal=goal.pk,
-        cadence=review.cadence,
-        today=review.today,
-        current=period_out(review.current),
-        last=period_out(review.last),
-    )
+    # The periods' participation as the service found it: PeriodParticipationOut resolves it.
+    return {
+        "goal": goal.pk,
+        "cadence": review.cadence,
+        "today": review.today,
+        "current": review.current,
+        "last": review.last,
+    }
