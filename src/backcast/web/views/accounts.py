@@ -24,17 +24,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backcast.accounts.models import User
 from backcast.services.platform import throttle
 from backcast.services.platform import tokens as token_services
 from backcast.services.platform.errors import InvalidInput
 from backcast.web.forms.accounts import TokenForm
-
-
-def current_user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by login_required
-    return user
+from backcast.web.views import current_user
 
 
 @login_required

@@ -15,18 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from backcast.accounts.models import User
 from backcast.services.notify import feeds as feed_services
 from backcast.services.platform.errors import InvalidInput
+from backcast.web.views import current_user
 
 PERSONAL = "mine"  # the value of ``feed`` that names the person's own milestones
 FEED_CACHE_CONTROL = "private, max-age=300"  # calendar apps poll; five minutes stale at most
-
-
-def current_user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by login_required
-    return user
 
 
 def feed_choice(request: HttpRequest) -> int | None:

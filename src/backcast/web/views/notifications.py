@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backcast.accounts.models import User
 from backcast.notifications.models import Preference, Webhook
 from backcast.organizations.models import Organization
 from backcast.organizations.tenancy import Action, get_for
@@ -20,12 +19,7 @@ from backcast.services.notify import outbox as notification_services
 from backcast.services.notify import webhooks as webhook_services
 from backcast.services.platform.errors import InvalidInput
 from backcast.web.forms.notifications import PreferenceForm, WebhookForm
-
-
-def current_user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by login_required
-    return user
+from backcast.web.views import current_user
 
 
 @login_required
