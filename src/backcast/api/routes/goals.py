@@ -22,11 +22,12 @@ from backcast.api.goal_schemas import (
 )
 from backcast.api.inputs import Pagination
 from backcast.api.page_cache import GOAL_PAGES
-from backcast.api.plan_schemas import FindingOut, HealthOut, PlanOut
+from backcast.api.plan_schemas import HealthOut, PlanOut
 from backcast.api.schemas import Created, Error
 from backcast.api.versions import IfMatch, etag, expected_version
 from backcast.goals.models import CheckIn, Goal
 from backcast.organizations.tenancy import Action, TenantQuerySet, get_for
+from backcast.planning.health import Health
 from backcast.services.goals import checkins as checkin_services
 from backcast.services.goals import goals as goal_services
 from backcast.services.platform.clock import org_today
@@ -189,10 +190,6 @@ def get_plan(request: HttpRequest, goal_id: int) -> dict[str, Any]:
         "probability of finishing on time and the latest check-in's confidence."
     ),
 )
-def get_health(request: HttpRequest, goal_id: int) -> HealthOut:
+def get_health(request: HttpRequest, goal_id: int) -> Health:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
-    verdict = assessment.goal_health(goal, org_today(goal.organization))
-    return HealthOut(
-        status=verdict.status,
-        findings=[FindingOut(status=f.status, signal=f.signal, text=f.text) for f in verdict.findings],
-    )
+    return assessment.goal_health(goal, org_today(goal.organization))
