@@ -10,9 +10,11 @@ from pydantic import Field
 
 from backcast import limits
 from backcast.api.inputs import Input
+from backcast.api.spec_schemas import from_spec
 from backcast.api.versions import VERSION_HELP
-from backcast.goals.models import CheckIn, Comment, Dependency, Goal, Milestone
+from backcast.goals.models import KPI, CheckIn, Comment, Dependency, Goal, Milestone
 from backcast.planning.smart import LetterCheck
+from backcast.services.goals.kpis import KPIFields
 from backcast.services.platform.clock import org_today
 from backcast.services.reporting import assessment
 from backcast.services.reporting.goal_list import ListedGoal
@@ -105,45 +107,30 @@ class GoalOut(Schema, ListedGoal):
         return assessment.goal_smart(obj, org_today(obj.organization))
 
 
+@from_spec(KPIFields)
 class KPIIn(Input):
-    name: str
-    unit: str
-    direction: Literal["increase", "decrease", "band"] = "increase"
-    baseline: float | None = None
-    baseline_date: date | None = None
-    target: float
-    target_date: date | None = Field(None, description="Defaults to the goal's deadline")
-    band_low: float | None = None
-    band_high: float | None = None
-    source: Literal["manual", "import", "api"] = "manual"
+    pass  # the service's fields as it declares them
 
 
+@from_spec(KPIFields, partial=True)
 class KPIPatch(Input):
-    name: str | None = None
-    unit: str | None = None
-    direction: Literal["increase", "decrease", "band"] | None = None
-    baseline: float | None = None
-    baseline_date: date | None = None
-    target: float | None = None
-    target_date: date | None = None
-    band_low: float | None = None
-    band_high: float | None = None
-    source: Literal["manual", "import", "api"] | None = None
     version: int | None = Field(None, ge=1, description=VERSION_HELP)
 
 
-class KPIOut(Schema):
+class KPIIds(Schema):
+    """A KPI's id and its goal's."""
+
     id: int
     goal: int
-    name: str
-    unit: str
-    direction: str
-    baseline: float | None
-    baseline_date: date | None
-    target: float
-    target_date: date | None
-    band_low: float | None
-    band_high: float | None
+
+    @staticmethod
+    def resolve_goal(obj: KPI) -> int:
+        return obj.goal_id
+
+
+@from_spec(KPIFields, answer=True)
+class KPIOut(KPIIds):
+    direction: str  # as stored, whatever the choices are now
     source: str
     version: int
 

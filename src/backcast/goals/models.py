@@ -201,6 +201,21 @@ class KPI(models.Model):
 
     objects: ClassVar[TenantQuerySet[KPI]] = LiveKPIs()  # type: ignore[assignment]
 
+    # The fields people set, in the order the audit trail lists them: the page forms, the API's
+    # bodies and answers, the service and the trail take them from here.
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "name",
+        "unit",
+        "direction",
+        "baseline",
+        "baseline_date",
+        "target",
+        "target_date",
+        "band_low",
+        "band_high",
+        "source",
+    )
+
     class Meta:
         ordering = ["goal", "id"]
         verbose_name = "KPI"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -37,19 +38,11 @@ ERRORS: dict[int, Any] = {400: Error, 403: Error, 404: Error}
 ReadingsBatch = Annotated[list[ReadingIn], params.Body(..., max_length=limits.READINGS_PER_REQUEST)]
 
 
-def kpi_out(k: KPI) -> KPIOut:
-    return KPIOut(
-        id=k.pk, goal=k.goal_id, name=k.name, unit=k.unit, direction=k.direction, baseline=k.baseline,
-        baseline_date=k.baseline_date, target=k.target, target_date=k.target_date, band_low=k.band_low,
-        band_high=k.band_high, source=k.source, version=k.version,
-    )  # fmt: skip
-
-
 @router.get("/goals/{goal_id}/kpis", response={200: list[KPIOut], **ERRORS}, summary="KPIs of a goal")
 @paginate(Pagination)
-def list_kpis(request: HttpRequest, goal_id: int) -> list[KPIOut]:
+def list_kpis(request: HttpRequest, goal_id: int) -> QuerySet[KPI]:
     goal = get_for(Goal.objects.all(), request.user, Action.VIEW, pk=goal_id)
-    return [kpi_out(k) for k in goal.kpis.all()]
+    return goal.kpis.all()
 
 
 @router.post("/goals/{goal_id}/kpis", response={201: Created, **ERRORS}, summary="Add a KPI to a goal")
@@ -60,7 +53,7 @@ def create_kpi(request: HttpRequest, goal_id: int, payload: KPIIn) -> Status[Cre
 
 def current_kpi(request: HttpRequest, kpi_id: int) -> KPIOut:
     """The KPI as ``GET /kpis/{id}`` answers it (also the ``current`` of a 409)."""
-    return kpi_out(get_for(KPI.objects.all(), request.user, Action.VIEW, pk=kpi_id))
+    return KPIOut.model_validate(get_for(KPI.objects.all(), request.user, Action.VIEW, pk=kpi_id))
 
 
 @router.get(

@@ -2,69 +2,81 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import transaction
 from django.utils.timezone import now
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from backcast import limits
 from backcast.goals.models import KPI, Checkpoint, Goal, Reading
 from backcast.organizations.tenancy import Action, get_for, user_pk
 from backcast.services.goals.goals import clean_title
 from backcast.services.platform.errors import InvalidInput, check_version
+from backcast.services.platform.specs import a_date, finite, given, max_length, one_of
 from backcast.services.reporting.activity import record_readings_batch
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
 
-KPI_FIELDS = {
-    "name",
-    "unit",
-    "direction",
-    "baseline",
-    "baseline_date",
-    "target",
-    "target_date",
-    "band_low",
-    "band_high",
-    "source",
-}
+
+class KPIFields(BaseModel):
+    """A KPI's fields as people set them (``KPI.FIELDS``), each checked by itself.
+
+    The API's request bodies are made of these fields; :func:`check_kpi` holds the rules across
+    them, on the KPI they make.
+    """
+
+    name: str
+    unit: str
+    direction: Literal["increase", "decrease", "band"] = "increase"
+    baseline: float | None = None
+    baseline_date: date | None = None
+    target: float
+    target_date: date | None = Field(None, description="Defaults to the goal's deadline")
+    band_low: float | None = None
+    band_high: float | None = None
+    source: Literal["manual", "import", "api"] = "manual"
+
+    @field_validator("name", "unit", mode="plain")
+    @classmethod
+    def _title(cls, value: Any, info: ValidationInfo) -> str:
+        return clean_title(value, info.field_name or "", max_length(KPI, info.field_name))
+
+    @field_validator("direction", mode="plain")
+    @classmethod
+    def _direction(cls, value: Any) -> str:
+        return one_of(value, KPI.Direction.values)
+
+    @field_validator("source", mode="plain")
+    @classmethod
+    def _source(cls, value: Any) -> str:
+        return one_of(value, KPI.Source.values)
+
+    @field_validator("baseline", "target", "band_low", "band_high", mode="plain")
+    @classmethod
+    def _number(cls, value: Any) -> float | None:
+        return finite(value)
+
+    @field_validator("baseline_date", "target_date", mode="plain")
+    @classmethod
+    def _date(cls, value: Any) -> date | None:
+        return a_date(value)
 
 
 def number(value: Any, field: str) -> float | None:
     """A finite number, or None; booleans and text are refused."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput(f"must be a finite number, got {value!r}", field)
-    return float(value)
+    try:
+        return finite(value)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field) from None
 
 
-def apply_kpi_fields(kpi: KPI, data: dict[str, Any]) -> None:
-    """Validate and set KPI fields; the rules hold across fields, so check them together."""
-    if "name" in data:
-        kpi.name = clean_title(data["name"], "name", 120)
-    if "unit" in data:
-        kpi.unit = clean_title(data["unit"], "unit", 30)
-    if "direction" in data:
-        if data["direction"] not in KPI.Direction.values:
-            raise InvalidInput(f"choose one of {', '.join(KPI.Direction.values)}", "direction")
-        kpi.direction = data["direction"]
-    if "source" in data:
-        if data["source"] not in KPI.Source.values:
-            raise InvalidInput(f"choose one of {', '.join(KPI.Source.values)}", "source")
-        kpi.source = data["source"]
-    for field in ("baseline", "target", "band_low", "band_high"):
-        if field in data:
-            setattr(kpi, field, number(data[field], field))
-    for field in ("baseline_date", "target_date"):
-        if field in data:
-            if data[field] is not None and not isinstance(data[field], date):
-                raise InvalidInput("must be a date (YYYY-MM-DD)", field)
-            setattr(kpi, field, data[field])
+def check_kpi(kpi: KPI) -> None:
+    """The rules across a KPI's fields: a target that asks for a change the right way, a band in
+    order, a target date after the baseline date."""
     if kpi.target is None:
         raise InvalidInput("a KPI needs a target", "target")
     if kpi.baseline is not None and kpi.baseline == kpi.target and kpi.direction != KPI.Direction.BAND:
@@ -88,6 +100,13 @@ def apply_kpi_fields(kpi: KPI, data: dict[str, Any]) -> None:
         )
 
 
+def apply_kpi_fields(kpi: KPI, data: dict[str, Any]) -> None:
+    """Set the KPI fields ``data`` gives (others are ignored), each checked, then the rules across them."""
+    for name, value in given(KPIFields, data).items():
+        setattr(kpi, name, value)
+    check_kpi(kpi)
+
+
 @transaction.atomic
 def add_kpi(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> KPI:
     """Add a KPI to a goal (owners and admins); refused once the goal has ``limits.GOAL_KPIS``
@@ -103,7 +122,7 @@ def add_kpi(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> KPI:
     if "unit" not in data:
         raise InvalidInput("must not be empty", "unit")
     kpi = KPI(goal=goal, target=None)  # type: ignore[misc]
-    apply_kpi_fields(kpi, {k: v for k, v in data.items() if k in KPI_FIELDS})
+    apply_kpi_fields(kpi, data)
     kpi.save()
     return kpi
 
@@ -119,7 +138,7 @@ def update_kpi(
     """
     kpi = get_for(KPI.objects.select_for_update(of=("self",)), actor, Action.PLAN, pk=kpi_id)
     check_version(kpi, expected_version, f"The KPI {kpi.name!r}")
-    apply_kpi_fields(kpi, {k: v for k, v in data.items() if k in KPI_FIELDS})
+    apply_kpi_fields(kpi, data)
     kpi.version += 1
     kpi.save()
     return kpi

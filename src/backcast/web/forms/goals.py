@@ -181,14 +181,14 @@ def goal_values(goal: Goal) -> dict[str, Any]:
     return values | {"owner": goal.owner_id, "team": goal.team_id, "parent": goal.parent_id}
 
 
-class KPIForm(forms.Form):
-    name = forms.CharField(max_length=120)
-    unit = forms.CharField(max_length=30, help_text="%, days, minutes, units…")
-    direction = forms.ChoiceField(choices=KPI.Direction.choices)
-    baseline = forms.FloatField(required=False)
-    baseline_date = forms.DateField(widget=DATE, required=False)
-    target = forms.FloatField()
-    target_date = forms.DateField(widget=DATE, required=False, help_text="Empty: the goal's deadline")
+class KPIForm(forms.ModelForm[KPI]):
+    """A KPI's fields as the model declares them; a band is set in the wizard, the source by imports."""
+
+    class Meta:
+        model = KPI
+        fields = tuple(f for f in KPI.FIELDS if f not in ("band_low", "band_high", "source"))
+        widgets = {"baseline_date": DATE, "target_date": DATE}
+        help_texts = {"unit": "%, days, minutes, units…", "target_date": "Empty: the goal's deadline"}
 
 
 class ReadingForm(forms.Form):

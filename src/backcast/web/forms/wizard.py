@@ -102,8 +102,10 @@ class GoalStepForm(WizardForm, GoalForm):
 class KpiStepForm(WizardForm, KPIForm):
     """Step 2: one KPI. A band KPI also needs its low and high bounds."""
 
-    band_low = forms.FloatField(required=False, label="Band low", help_text="Stay-within-a-band KPIs only")
-    band_high = forms.FloatField(required=False, label="Band high")
+    class Meta(KPIForm.Meta):
+        fields = (*KPIForm.Meta.fields, "band_low", "band_high")
+        help_texts = KPIForm.Meta.help_texts | {"band_low": "Stay-within-a-band KPIs only"}
+
     TYPED = ("name", "unit", "baseline", "target", "band_low", "band_high")
 
     def has_input(self) -> bool:

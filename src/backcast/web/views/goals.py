@@ -59,7 +59,7 @@ FIELD_ALIASES = {
 }
 
 
-def add_service_error(form: forms.Form, exc: InvalidInput) -> None:
+def add_service_error(form: forms.BaseForm, exc: InvalidInput) -> None:
     """Put a service's fault by the form field it names (or at the top of the form)."""
     field = FIELD_ALIASES.get(exc.field or "", exc.field)
     form.add_error(field if field in form.fields else None, exc.message if field in form.fields else str(exc))
@@ -227,7 +227,7 @@ def goal_conflict_form(stale: VersionedForm, goal: Goal, before: str, make: Call
     return form
 
 
-def detail_context(request: HttpRequest, goal: Goal, **forms_: forms.Form) -> dict[str, Any]:
+def detail_context(request: HttpRequest, goal: Goal, **forms_: forms.BaseForm) -> dict[str, Any]:
     role = role_in(request, goal.organization)
     today = org_today(goal.organization)
     return {

@@ -1,0 +1,26 @@
+"""A model's field list is declared once, on the model; the rest take it from there.
+
+The service's spec checks those fields, the page form and the audit trail name them, and the API's
+bodies and answers are made of the spec: a field added to one is a field added to all, or a
+failure here.
+"""
+
+from __future__ import annotations
+
+from backcast.activity.tracking import TRACKED
+from backcast.api.goal_schemas import KPIIn, KPIOut, KPIPatch
+from backcast.goals.models import KPI
+from backcast.services.goals.kpis import KPIFields
+from backcast.web.forms.goals import KPIForm
+from backcast.web.forms.wizard import KpiStepForm
+
+
+def test_a_kpis_fields() -> None:
+    assert tuple(KPIFields.model_fields) == KPI.FIELDS
+    assert TRACKED[KPI].fields == KPI.FIELDS
+    assert tuple(KPIIn.model_fields) == KPI.FIELDS
+    assert tuple(KPIPatch.model_fields) == (*KPI.FIELDS, "version")
+    assert tuple(KPIOut.model_fields) == ("id", "goal", *KPI.FIELDS, "version")
+    assert set(KPIForm.base_fields) < set(KpiStepForm.base_fields) and set(KPIForm.base_fields) < set(
+        KPI.FIELDS
+    )
