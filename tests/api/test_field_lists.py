@@ -8,10 +8,11 @@ failure here.
 from __future__ import annotations
 
 from backcast.activity.tracking import TRACKED
-from backcast.api.goal_schemas import KPIIn, KPIOut, KPIPatch
-from backcast.goals.models import KPI
+from backcast.api.goal_schemas import KPIIn, KPIOut, KPIPatch, MilestoneIn, MilestonePatch
+from backcast.goals.models import KPI, Milestone
 from backcast.services.goals.kpis import KPIFields
-from backcast.web.forms.goals import KPIForm
+from backcast.services.goals.milestones import MilestoneFields
+from backcast.web.forms.goals import KPIForm, MilestoneForm
 from backcast.web.forms.wizard import KpiStepForm
 
 
@@ -24,3 +25,17 @@ def test_a_kpis_fields() -> None:
     assert set(KPIForm.base_fields) < set(KpiStepForm.base_fields) and set(KPIForm.base_fields) < set(
         KPI.FIELDS
     )
+
+
+def test_a_milestones_fields() -> None:
+    estimate = {"optimistic", "likely", "pessimistic"}
+    links = {"after", "demand"}
+    assert set(MilestoneFields.model_fields) - {"estimate"} - links == set(Milestone.FIELDS) - estimate
+    assert TRACKED[Milestone].fields == Milestone.FIELDS
+    assert tuple(MilestonePatch.model_fields) == (*MilestoneFields.model_fields, "version")
+    assert set(MilestoneIn.model_fields) == set(MilestoneFields.model_fields) - {
+        "status",
+        "actual_start",
+        "actual_finish",
+    }
+    assert set(MilestoneForm.Meta.fields) <= set(Milestone.FIELDS)

@@ -15,6 +15,7 @@ from backcast.api.versions import VERSION_HELP
 from backcast.goals.models import KPI, CheckIn, Comment, Dependency, Goal, Milestone
 from backcast.planning.smart import LetterCheck
 from backcast.services.goals.kpis import KPIFields
+from backcast.services.goals.milestones import MilestoneFields
 from backcast.services.platform.clock import org_today
 from backcast.services.reporting import assessment
 from backcast.services.reporting.goal_list import ListedGoal
@@ -163,31 +164,14 @@ class AfterLink(Input):
     type: Literal["FS", "SS", "FF"] = "FS"
 
 
+@from_spec(MilestoneFields, exclude=("status", "actual_start", "actual_finish"))
 class MilestoneIn(Input):
-    title: str
-    duration: int | None = Field(None, ge=0, description="Working days; 0 makes a checkpoint")
-    estimate: list[int] | None = Field(None, description="[optimistic, likely, pessimistic] working days")
-    after: list[int | AfterLink] = Field([], description="Milestone ids this one follows (finish-to-start)")
-    owner: Ident | None = None
-    demand: dict[str, int] = Field({}, description="Resource name -> units used on each working day")
-    pinned_start: date | None = None
-    pinned_finish: date | None = None
-    parent: int | None = None
+    after: list[int | AfterLink] = []
 
 
+@from_spec(MilestoneFields, partial=True)
 class MilestonePatch(Input):
-    title: str | None = None
-    duration: int | None = Field(None, ge=0)
-    estimate: list[int] | None = None
     after: list[int | AfterLink] | None = None
-    owner: Ident | None = None
-    demand: dict[str, int] | None = None
-    pinned_start: date | None = None
-    pinned_finish: date | None = None
-    parent: int | None = None
-    status: Literal["not_started", "in_progress", "done"] | None = None
-    actual_start: date | None = None
-    actual_finish: date | None = None
     version: int | None = Field(None, ge=1, description=VERSION_HELP)
 
 

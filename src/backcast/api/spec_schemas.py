@@ -2,7 +2,8 @@
 
 A request body takes the spec's fields as they are declared (types, constraints, defaults,
 descriptions), a PATCH each of them optional, an answer each of them required; a field the schema
-declares itself stands in the spec's place (the same value in another JSON shape, or as stored).
+declares itself stands in the spec's place (the same value in another JSON shape, or as stored),
+with the spec's description unless it has its own.
 The spec's checks are not carried over: a body that does not parse answers 422 here, and the
 service checks the values it is given (400).
 """
@@ -35,6 +36,9 @@ def from_spec(
             name: (info.annotation, info) for name, info in cls.model_fields.items() if name not in inherited
         }
         taken = spec_fields(spec, partial=partial, answer=answer, exclude=exclude)
+        for name, (_, info) in own.items():
+            if name in taken and info.description is None:
+                info.description = taken[name][1].description  # what it means is the spec's
         fields = {name: own.pop(name, field) for name, field in taken.items()} | own
         made = create_model(  # type: ignore[call-overload]
             cls.__name__, __base__=cls.__bases__, __module__=cls.__module__, __doc__=cls.__doc__, **fields

@@ -315,6 +315,23 @@ class Milestone(Trashable):
     objects: ClassVar[TenantQuerySet[Milestone]] = LiveMilestones()  # type: ignore[assignment]
     all_objects: ClassVar[TenantQuerySet[Milestone]] = TenantQuerySet.as_manager()  # type: ignore[assignment]
 
+    # The fields people set, in the order the audit trail lists them (see KPI.FIELDS); the
+    # services take the three-point estimate as one field, and a milestone's links and demand.
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "title",
+        "owner",
+        "duration",
+        "optimistic",
+        "likely",
+        "pessimistic",
+        "pinned_start",
+        "pinned_finish",
+        "status",
+        "actual_start",
+        "actual_finish",
+        "parent",
+    )
+
     class Meta:
         ordering = ["goal", "id"]
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.timezone import now
 
 from backcast.accounts.models import User
-from backcast.goals.models import Cadence, Goal
+from backcast.goals.models import KPI, Cadence, Goal, Milestone
 from backcast.organizations.models import Membership, Organization, Team
 from backcast.organizations.tenancy import Action, get_for, user_pk
 from backcast.services.platform.errors import InvalidInput, check_one_line, check_version
@@ -65,6 +65,18 @@ def find_team(org: Organization, team: Any) -> Team | None:
     if found is None:
         raise InvalidInput(f"no team {team!r} in {org.name}", "team")
     return found
+
+
+def goal_with_room(
+    actor: AnyUser, goal_id: int, rows: type[KPI] | type[Milestone], limit: int, what: str
+) -> Goal:
+    """The goal to add one of ``rows`` to (owners and admins), refused once it holds ``limit`` of
+    them; counted under the goal's row lock, so two requests at once cannot both take the last place."""
+    goal = get_for(Goal.objects.select_for_update(), actor, Action.PLAN, pk=goal_id)
+    count = rows.objects.filter(goal=goal).count()
+    if count >= limit:
+        raise InvalidInput(f"a goal may have at most {limit:,} {what}; this one has {count:,} already")
+    return goal
 
 
 def organization_for(actor: AnyUser, slug: str | None) -> Organization:

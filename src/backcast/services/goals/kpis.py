@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -11,9 +12,9 @@ from django.utils.timezone import now
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from backcast import limits
-from backcast.goals.models import KPI, Checkpoint, Goal, Reading
+from backcast.goals.models import KPI, Checkpoint, Reading
 from backcast.organizations.tenancy import Action, get_for, user_pk
-from backcast.services.goals.goals import clean_title
+from backcast.services.goals.goals import clean_title, goal_with_room
 from backcast.services.platform.errors import InvalidInput, check_version
 from backcast.services.platform.specs import a_date, finite, given, max_length, one_of
 from backcast.services.reporting.activity import record_readings_batch
@@ -100,9 +101,10 @@ def check_kpi(kpi: KPI) -> None:
         )
 
 
-def apply_kpi_fields(kpi: KPI, data: dict[str, Any]) -> None:
-    """Set the KPI fields ``data`` gives (others are ignored), each checked, then the rules across them."""
-    for name, value in given(KPIFields, data).items():
+def apply_kpi_fields(kpi: KPI, fields: Mapping[str, Any]) -> None:
+    """Set checked fields (:class:`KPIFields`, as :func:`given` returns them) on the KPI, then
+    hold it to the rules across them."""
+    for name, value in fields.items():
         setattr(kpi, name, value)
     check_kpi(kpi)
 
@@ -111,18 +113,13 @@ def apply_kpi_fields(kpi: KPI, data: dict[str, Any]) -> None:
 def add_kpi(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> KPI:
     """Add a KPI to a goal (owners and admins); refused once the goal has ``limits.GOAL_KPIS``
     (counted under the goal's row lock)."""
-    goal = get_for(Goal.objects.select_for_update(), actor, Action.PLAN, pk=goal_id)
-    count = KPI.objects.filter(goal=goal).count()
-    if count >= limits.GOAL_KPIS:
-        raise InvalidInput(
-            f"a goal may have at most {limits.GOAL_KPIS:,} KPIs; this one has {count:,} already"
-        )
+    goal = goal_with_room(actor, goal_id, KPI, limits.GOAL_KPIS, "KPIs")
     if "name" not in data:
         raise InvalidInput("must not be empty", "name")
     if "unit" not in data:
         raise InvalidInput("must not be empty", "unit")
     kpi = KPI(goal=goal, target=None)  # type: ignore[misc]
-    apply_kpi_fields(kpi, data)
+    apply_kpi_fields(kpi, given(KPIFields, data))
     kpi.save()
     return kpi
 
@@ -131,14 +128,11 @@ def add_kpi(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> KPI:
 def update_kpi(
     actor: AnyUser, kpi_id: int, data: dict[str, Any], *, expected_version: int | None = None
 ) -> KPI:
-    """Change some fields of a KPI; nothing is written when a rule fails.
-
-    A stale ``expected_version`` is refused with :class:`Conflict` (see ``update_goal``);
-    without one, a blind write.
-    """
+    """Change the fields of a KPI that ``data`` gives; nothing is written when a rule fails, nor
+    when someone changed the KPI since ``expected_version`` (:func:`check_version`)."""
     kpi = get_for(KPI.objects.select_for_update(of=("self",)), actor, Action.PLAN, pk=kpi_id)
     check_version(kpi, expected_version, f"The KPI {kpi.name!r}")
-    apply_kpi_fields(kpi, data)
+    apply_kpi_fields(kpi, given(KPIFields, data))
     kpi.version += 1
     kpi.save()
     return kpi

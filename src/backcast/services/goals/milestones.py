@@ -3,134 +3,178 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import transaction
 from django.db.models import F
+from pydantic import BaseModel, Field, field_validator
 
 from backcast import limits
 from backcast.goals.models import Demand, Dependency, Goal, Milestone, Resource
 from backcast.organizations.tenancy import Action, get_for
 from backcast.planning.graph import path as graph_path
-from backcast.services.goals.goals import clean_title, member_of
+from backcast.services.goals.goals import clean_title, goal_with_room, member_of
 from backcast.services.platform.errors import InvalidInput, check_version
+from backcast.services.platform.specs import Inner, a_date, given, max_length, one_of
 from backcast.services.reporting.activity import recorded_as_change
 
 if TYPE_CHECKING:
     from backcast.organizations.tenancy import AnyUser
 
-MILESTONE_FIELDS = {
-    "title",
-    "owner",
-    "duration",
-    "estimate",
-    "pinned_start",
-    "pinned_finish",
-    "status",
-    "actual_start",
-    "actual_finish",
-    "parent",
-}
+Link = tuple[int, str, int]  # (the milestone it follows, kind, lag)
 
 
-def whole_days(value: Any, field: str) -> int:
+def whole_days(value: Any) -> int:
     """A whole number of working days, at least 0."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(f"must be a whole number of working days >= 0, got {value!r}", field)
+        raise ValueError(f"must be a whole number of working days >= 0, got {value!r}")
     return int(value)
 
 
-def apply_milestone_fields(milestone: Milestone, data: dict[str, Any]) -> None:
-    """Validate and set milestone fields. An estimate without a duration takes its likely value."""
-    org = milestone.goal.organization
-    if "title" in data:
-        milestone.title = clean_title(data["title"])
-    if "owner" in data:
-        milestone.owner = member_of(org, data["owner"], "owner")
-    if "duration" in data and data["duration"] is not None:
-        milestone.duration = whole_days(data["duration"], "duration")
-    if "estimate" in data:
-        estimate = data["estimate"]
-        if estimate is None:
-            milestone.optimistic = milestone.likely = milestone.pessimistic = None
-        else:
-            if not isinstance(estimate, list | tuple) or len(estimate) != 3:
-                raise InvalidInput("must be three numbers: optimistic, likely, pessimistic", "estimate")
-            o, m, p = (whole_days(v, "estimate") for v in estimate)
-            if not o <= m <= p:
-                raise InvalidInput(
-                    f"must be ordered optimistic <= likely <= pessimistic, got {list(estimate)}", "estimate"
-                )
-            milestone.optimistic, milestone.likely, milestone.pessimistic = o, m, p
-            if data.get("duration") is None:
-                milestone.duration = m
-    for field in ("pinned_start", "pinned_finish", "actual_start", "actual_finish"):
-        if field in data:
-            if data[field] is not None and not isinstance(data[field], date):
-                raise InvalidInput("must be a date (YYYY-MM-DD)", field)
-            setattr(milestone, field, data[field])
-    if (
-        milestone.pinned_start
-        and milestone.pinned_finish
-        and milestone.pinned_finish < milestone.pinned_start
-    ):
-        raise InvalidInput(
-            f"{milestone.pinned_finish} is before the pinned start {milestone.pinned_start}", "pinned_finish"
-        )
-    if (
-        milestone.actual_start
-        and milestone.actual_finish
-        and milestone.actual_finish < milestone.actual_start
-    ):
-        raise InvalidInput(
-            f"{milestone.actual_finish} is before the actual start {milestone.actual_start}", "actual_finish"
-        )
-    if "status" in data:
-        if data["status"] not in Milestone.Status.values:
-            raise InvalidInput(f"choose one of {', '.join(Milestone.Status.values)}", "status")
-        milestone.status = data["status"]
-    if "parent" in data:
-        parent = data["parent"]
-        if parent is None:
-            milestone.parent = None
-        else:
-            found = (
-                Milestone.objects.filter(goal=milestone.goal, pk=parent).first()
-                if isinstance(parent, int)
-                else None
-            )
-            if found is None or found.pk == milestone.pk:
-                raise InvalidInput(f"no other milestone {parent!r} in this goal", "parent")
-            milestone.parent = found
+def link_of(entry: Any) -> Link:
+    """An ``after`` entry as (milestone id, kind, lag): an id, or {id, lag, type}."""
+    if isinstance(entry, dict):
+        ident, lag, kind = entry.get("id"), entry.get("lag", 0), entry.get("type", "FS")
+    else:
+        ident, lag, kind = entry, 0, "FS"
+    if isinstance(ident, bool) or not isinstance(ident, int):
+        raise ValueError(f"must be a milestone id, got {ident!r}")
+    if isinstance(lag, bool) or not isinstance(lag, int):
+        raise ValueError(f"lag must be a whole number of working days, got {lag!r}")
+    if kind not in Dependency.Kind.values:
+        raise ValueError(f"type must be one of {', '.join(Dependency.Kind.values)}, got {kind!r}")
+    return ident, str(kind), lag
 
 
-def parse_after(after: Any) -> list[tuple[int, str, int]]:
-    """``after`` entries as (milestone id, kind, lag): an id, or {id, lag, type}."""
-    if after is None:
-        return []
-    if not isinstance(after, list):
-        raise InvalidInput("must be a list of milestone ids", "after")
-    links = []
-    for index, entry in enumerate(after):
-        place = f"after[{index}]"
-        if isinstance(entry, dict):
-            ident, lag, kind = entry.get("id"), entry.get("lag", 0), entry.get("type", "FS")
-        else:
-            ident, lag, kind = entry, 0, "FS"
-        if isinstance(ident, bool) or not isinstance(ident, int):
-            raise InvalidInput(f"must be a milestone id, got {ident!r}", place)
-        if isinstance(lag, bool) or not isinstance(lag, int):
-            raise InvalidInput(f"lag must be a whole number of working days, got {lag!r}", place)
-        if kind not in Dependency.Kind.values:
-            raise InvalidInput(
-                f"type must be one of {', '.join(Dependency.Kind.values)}, got {kind!r}", place
-            )
-        links.append((ident, str(kind), lag))
-    return links
+class MilestoneFields(BaseModel):
+    """A milestone's fields as people set them, each checked by itself: ``Milestone.FIELDS``, its
+    three-point estimate as one field, and its links (``after``) and demand.
+
+    The API's request bodies are made of these fields. Who the owner is, which milestone the
+    parent, the links' and demand's rows: the service finds them among the goal's and the
+    organisation's rows (:func:`apply_milestone_fields`, :func:`set_predecessors`,
+    :func:`set_demand`).
+    """
+
+    title: str
+    duration: int | None = Field(None, ge=0, description="Working days; 0 makes a checkpoint")
+    estimate: list[int] | None = Field(None, description="[optimistic, likely, pessimistic] working days")
+    after: list[Link] = Field([], description="Milestone ids this one follows (finish-to-start)")
+    owner: int | str | None = None
+    demand: dict[str, int] = Field({}, description="Resource name -> units used on each working day")
+    pinned_start: date | None = None
+    pinned_finish: date | None = None
+    parent: int | None = None
+    status: Literal["not_started", "in_progress", "done"] = "not_started"
+    actual_start: date | None = None
+    actual_finish: date | None = None
+
+    @field_validator("title", mode="plain")
+    @classmethod
+    def _title(cls, value: Any) -> str:
+        return clean_title(value, "title", max_length(Milestone, "title"))
+
+    @field_validator("duration", mode="plain")
+    @classmethod
+    def _duration(cls, value: Any) -> int | None:
+        return None if value is None else whole_days(value)
+
+    @field_validator("estimate", mode="plain")
+    @classmethod
+    def _estimate(cls, value: Any) -> list[int] | None:
+        if value is None:
+            return None
+        if not isinstance(value, list | tuple) or len(value) != 3:
+            raise ValueError("must be three numbers: optimistic, likely, pessimistic")
+        o, m, p = (whole_days(v) for v in value)
+        if not o <= m <= p:
+            raise ValueError(f"must be ordered optimistic <= likely <= pessimistic, got {list(value)}")
+        return [o, m, p]
+
+    @field_validator("after", mode="plain")
+    @classmethod
+    def _after(cls, value: Any) -> list[Link]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ValueError("must be a list of milestone ids")
+        links = []
+        for index, entry in enumerate(value):
+            try:
+                links.append(link_of(entry))
+            except ValueError as exc:
+                raise Inner(str(exc), f"[{index}]") from None
+        return links
+
+    @field_validator("demand", mode="plain")
+    @classmethod
+    def _demand(cls, value: Any) -> dict[str, int]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ValueError("must map resource names to units per working day")
+        for name, units in value.items():
+            if isinstance(units, bool) or not isinstance(units, int) or units < 0:
+                raise Inner(f"must be a whole number of units >= 0, got {units!r}", str(name))
+        return value
+
+    @field_validator("owner", "parent", mode="plain")
+    @classmethod
+    def _row(cls, value: Any) -> Any:
+        return value  # looked up among the rows by the service
+
+    @field_validator("pinned_start", "pinned_finish", "actual_start", "actual_finish", mode="plain")
+    @classmethod
+    def _date(cls, value: Any) -> date | None:
+        return a_date(value)
+
+    @field_validator("status", mode="plain")
+    @classmethod
+    def _status(cls, value: Any) -> str:
+        return one_of(value, Milestone.Status.values)
 
 
-def set_predecessors(milestone: Milestone, links: list[tuple[int, str, int]]) -> None:
+def apply_milestone_fields(milestone: Milestone, fields: Mapping[str, Any]) -> None:
+    """Set checked fields (:class:`MilestoneFields`, as :func:`given` returns them) on the milestone.
+
+    An estimate without a duration takes its likely value. The owner must be a member of the
+    organisation, the pinned and the actual dates in order, the parent another milestone of the goal.
+    """
+    if "owner" in fields:
+        milestone.owner = member_of(milestone.goal.organization, fields["owner"], "owner")
+    for name, value in fields.items():
+        if name in Milestone.FIELDS and name not in ("owner", "parent", "duration"):
+            setattr(milestone, name, value)
+    if fields.get("duration") is not None:
+        milestone.duration = fields["duration"]
+    if "estimate" in fields:
+        estimate = fields["estimate"]
+        milestone.optimistic, milestone.likely, milestone.pessimistic = estimate or (None, None, None)
+        if estimate is not None and fields.get("duration") is None:
+            milestone.duration = estimate[1]
+    for what in ("pinned", "actual"):
+        start, finish = getattr(milestone, f"{what}_start"), getattr(milestone, f"{what}_finish")
+        if start and finish and finish < start:
+            raise InvalidInput(f"{finish} is before the {what} start {start}", f"{what}_finish")
+    if "parent" in fields:
+        milestone.parent = parent_in(milestone, fields["parent"])
+
+
+def parent_in(milestone: Milestone, parent: Any) -> Milestone | None:
+    """The other milestone of the goal that ``parent`` names, or None for None."""
+    if parent is None:
+        return None
+    found = (
+        Milestone.objects.filter(goal=milestone.goal, pk=parent).first() if isinstance(parent, int) else None
+    )
+    if found is None or found.pk == milestone.pk:
+        raise InvalidInput(f"no other milestone {parent!r} in this goal", "parent")
+    return found
+
+
+def set_predecessors(milestone: Milestone, links: list[Link]) -> None:
     """Replace the milestone's predecessors, refusing other goals' milestones, cycles and more
     links in the goal than ``limits.GOAL_DEPENDENCIES``."""
     goal_ids = dict(Milestone.objects.filter(pk__in=[i for i, _, _ in links]).values_list("pk", "goal_id"))
@@ -167,12 +211,9 @@ def set_predecessors(milestone: Milestone, links: list[tuple[int, str, int]]) ->
         )
 
 
-def set_demand(milestone: Milestone, demand: Any) -> None:
-    """Replace the milestone's demand: {resource name or id: units per working day}."""
-    if demand is None:
-        demand = {}
-    if not isinstance(demand, dict):
-        raise InvalidInput("must map resource names to units per working day", "demand")
+def set_demand(milestone: Milestone, demand: Mapping[Any, int]) -> None:
+    """Replace the milestone's demand: {resource name or id: units per working day}, as checked by
+    :class:`MilestoneFields`; each resource must be the organisation's, with the capacity for it."""
     resources = Resource.objects.filter(organization_id=milestone.goal.organization_id)
     rows = []
     for name, units in demand.items():
@@ -184,8 +225,6 @@ def set_demand(milestone: Milestone, demand: Any) -> None:
         )
         if resource is None:
             raise InvalidInput(f"no resource {name!r} in this organisation", place)
-        if isinstance(units, bool) or not isinstance(units, int) or units < 0:
-            raise InvalidInput(f"must be a whole number of units >= 0, got {units!r}", place)
         if units > resource.capacity:
             raise InvalidInput(
                 f"{units} units is above {resource.name}'s capacity of {resource.capacity}", place
@@ -204,22 +243,17 @@ def add_milestone(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> Milesto
     Refused once the goal holds ``limits.GOAL_MILESTONES`` milestones (counted under the goal's
     row lock, so two requests at once cannot both pass the last place).
     """
-    goal = get_for(Goal.objects.select_for_update(), actor, Action.PLAN, pk=goal_id)
-    count = Milestone.objects.filter(goal=goal).count()
-    if count >= limits.GOAL_MILESTONES:
-        raise InvalidInput(
-            f"a goal may have at most {limits.GOAL_MILESTONES:,} milestones; this one has {count:,} already"
-        )
+    goal = goal_with_room(actor, goal_id, Milestone, limits.GOAL_MILESTONES, "milestones")
     if "title" not in data:
         raise InvalidInput("must not be empty", "title")
     if data.get("duration") is None and data.get("estimate") is None:
         raise InvalidInput("give a duration in working days or an estimate", "duration")
+    fields = given(MilestoneFields, data)
     milestone = Milestone(goal=goal)
-    apply_milestone_fields(milestone, {k: v for k, v in data.items() if k in MILESTONE_FIELDS})
-    links = parse_after(data.get("after"))
+    apply_milestone_fields(milestone, fields)
     milestone.save()
-    set_predecessors(milestone, links)
-    set_demand(milestone, data.get("demand"))
+    set_predecessors(milestone, fields.get("after", []))
+    set_demand(milestone, fields.get("demand", {}))
     return milestone
 
 
@@ -227,23 +261,23 @@ def add_milestone(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> Milesto
 def update_milestone(
     actor: AnyUser, milestone_id: int, data: dict[str, Any], *, expected_version: int | None = None
 ) -> Milestone:
-    """Change a milestone. Owners and admins change anything; contributors only status and actual dates.
+    """Change a milestone: owners and admins anything, contributors only its status and actual dates.
 
-    A stale ``expected_version`` is refused with :class:`Conflict` (see ``update_goal``);
-    without one, a blind write. Its links (``after``) and demand count as the milestone's own:
-    changing them bumps its version too.
+    Its links (``after``) and demand count as the milestone's own: changing them moves its
+    version on too, and an edit made from before ``expected_version`` is refused (:func:`check_version`).
     """
     base = Milestone.objects.select_for_update(of=("self",)).select_related("goal__organization")
     planning_fields = set(data) - {"status", "actual_start", "actual_finish"}
     milestone = get_for(base, actor, Action.PLAN if planning_fields else Action.CONTRIBUTE, pk=milestone_id)
     check_version(milestone, expected_version, f"The milestone {milestone.title!r}")
-    apply_milestone_fields(milestone, {k: v for k, v in data.items() if k in MILESTONE_FIELDS})
+    fields = given(MilestoneFields, data)
+    apply_milestone_fields(milestone, fields)
     milestone.version += 1
     milestone.save()
-    if "after" in data:
-        set_predecessors(milestone, parse_after(data["after"]))
-    if "demand" in data:
-        set_demand(milestone, data["demand"])
+    if "after" in fields:
+        set_predecessors(milestone, fields["after"])
+    if "demand" in fields:
+        set_demand(milestone, fields["demand"])
     return milestone
 
 
@@ -274,7 +308,10 @@ def add_dependency(actor: AnyUser, goal_id: int, data: dict[str, Any]) -> Depend
         raise InvalidInput(f"no milestone {data.get('successor')!r} in this goal", "successor")
     entry = {"id": data.get("predecessor"), "lag": data.get("lag", 0), "type": data.get("type", "FS")}
     try:
-        (link,) = parse_after([entry])
+        link = link_of(entry)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), "predecessor") from exc
+    try:
         current = list(
             Dependency.objects.filter(successor=successor).values_list("predecessor_id", "kind", "lag")
         )

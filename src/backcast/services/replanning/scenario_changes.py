@@ -20,8 +20,10 @@ from typing import Any
 from backcast import limits
 from backcast.goals.models import Demand, Goal, Milestone, Resource
 from backcast.services.goals import milestones as milestone_services
+from backcast.services.goals.milestones import MilestoneFields
 from backcast.services.goals.resources import capacity as clean_capacity
 from backcast.services.platform.errors import InvalidInput
+from backcast.services.platform.specs import given
 from backcast.services.reporting.plans import load_rows
 
 CHANGE_KEYS = ("milestones", "add", "remove", "capacity", "deadline", "start")
@@ -204,7 +206,7 @@ def clean_changes(goal: Goal, raw: Any) -> dict[str, Any]:
         scratch = copy.copy(rows[pk])
         scratch.goal = goal
         with placed(place):
-            milestone_services.apply_milestone_fields(scratch, fields)
+            milestone_services.apply_milestone_fields(scratch, given(MilestoneFields, fields))
         override: dict[str, Any] = {"id": pk}
         if "duration" in fields:
             override["duration"] = scratch.duration
@@ -253,9 +255,8 @@ def clean_addition(
         raise InvalidInput("give a duration in working days or an estimate", f"{place}.duration")
     scratch = Milestone(goal=goal)
     with placed(place):
-        milestone_services.apply_milestone_fields(
-            scratch, {key: entry[key] for key in ("title", "duration", "estimate") if key in entry}
-        )
+        fields = {key: entry[key] for key in ("title", "duration", "estimate") if key in entry}
+        milestone_services.apply_milestone_fields(scratch, given(MilestoneFields, fields))
     links: dict[str, list[int]] = {}
     for side in ("after", "before"):
         links[side] = []
@@ -364,7 +365,7 @@ def apply_changes(base: Draft, changes: Mapping[str, Any]) -> Draft:
             stale.append(gone(o["id"], "to change", rows))
             continue
         milestone_services.apply_milestone_fields(
-            target, {k: o[k] for k in ("duration", "estimate") if k in o}
+            target, given(MilestoneFields, {k: o[k] for k in ("duration", "estimate") if k in o})
         )
     for k, a in enumerate(changes.get("add", [])):
         new = Milestone(pk=-(k + 1), goal=goal, title=a["title"], duration=a["duration"])

@@ -12,7 +12,7 @@ from django import forms
 from django.http import QueryDict
 
 from backcast import limits
-from backcast.goals.models import KPI, Cadence, CheckIn, Goal
+from backcast.goals.models import KPI, Cadence, CheckIn, Goal, Milestone
 from backcast.organizations.models import Organization
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -196,19 +196,23 @@ class ReadingForm(forms.Form):
     value = forms.FloatField()
 
 
-class MilestoneForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    duration = forms.IntegerField(min_value=0, required=False, help_text="Working days; 0 makes a checkpoint")
-    optimistic = forms.IntegerField(min_value=0, required=False)
-    likely = forms.IntegerField(min_value=0, required=False)
-    pessimistic = forms.IntegerField(min_value=0, required=False)
+class MilestoneForm(forms.ModelForm[Milestone]):
+    """A milestone's title and duration or estimate as the model declares them, its predecessors
+    and its owner (by id, as the service takes them)."""
+
     after = forms.TypedMultipleChoiceField(
         coerce=int, required=False, label="Follows", help_text="Finish-to-start"
     )
     owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
 
+    class Meta:
+        model = Milestone
+        fields = ("title", "duration", "optimistic", "likely", "pessimistic")
+
     def __init__(self, *args: Any, goal: Goal, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        duration = self.fields["duration"]
+        duration.required, duration.initial = False, None  # or an estimate, whose likely value it takes
         self.fields["after"].choices = [(m.pk, m.title) for m in goal.milestones.all()]  # type: ignore[attr-defined]
         members = goal.organization.memberships.select_related("user")
         self.fields["owner"].choices = [("", "—")] + [(m.user_id, m.user.display_name) for m in members]  # type: ignore[attr-defined]
