@@ -7,11 +7,22 @@ failure here.
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from backcast.activity.tracking import TRACKED
 from backcast.api.goal_schemas import KPIIn, KPIOut, KPIPatch, MilestoneIn, MilestonePatch
+from backcast.api.replanning_schemas import (
+    AddedMilestone,
+    CapacityChange,
+    Changes,
+    ChangesIn,
+    MilestoneChange,
+)
 from backcast.goals.models import KPI, Milestone
 from backcast.services.goals.kpis import KPIFields
 from backcast.services.goals.milestones import MilestoneFields
+from backcast.services.replanning import scenario_changes as changes
+from backcast.services.replanning.scenario_changes import ScenarioChanges
 from backcast.web.forms.goals import KPIForm, MilestoneForm
 from backcast.web.forms.wizard import KpiStepForm
 
@@ -39,3 +50,14 @@ def test_a_milestones_fields() -> None:
         "actual_finish",
     }
     assert set(MilestoneForm.Meta.fields) <= set(Milestone.FIELDS)
+
+
+def test_a_scenarios_changes() -> None:
+    assert tuple(Changes.model_fields) == tuple(ChangesIn.model_fields) == tuple(ScenarioChanges.model_fields)
+    pairs: list[tuple[type[BaseModel], type[BaseModel]]] = [
+        (MilestoneChange, changes.MilestoneChange),
+        (AddedMilestone, changes.AddedMilestone),
+        (CapacityChange, changes.CapacityChange),
+    ]
+    for schema, spec in pairs:
+        assert tuple(schema.model_fields) == tuple(spec.model_fields)

@@ -11,8 +11,10 @@ from pydantic import Field
 from backcast import limits
 from backcast.api.inputs import Input
 from backcast.api.plan_schemas import PlanOut
+from backcast.api.spec_schemas import from_spec
 from backcast.replanning.models import Baseline, Scenario
 from backcast.services.platform.clock import org_today
+from backcast.services.replanning import scenario_changes
 from backcast.services.replanning.baselines import MilestoneMove, Variance
 from backcast.services.replanning.scenarios import Comparison, Outcome, compare_scenario
 
@@ -101,43 +103,29 @@ class VarianceOut(Schema):
         return obj.plan_error or None
 
 
+@from_spec(scenario_changes.MilestoneChange)
 class MilestoneChange(Input):
-    id: int = Field(description="A milestone of the goal")
-    duration: int | None = Field(None, ge=0, description="Working days")
-    estimate: list[int] | None = Field(
-        None, description="[optimistic, likely, pessimistic] working days; null drops the estimate"
-    )
+    pass  # the service's fields as it declares them
 
 
+@from_spec(scenario_changes.AddedMilestone)
 class AddedMilestone(Input):
-    title: str
-    duration: int | None = Field(None, ge=0)
-    estimate: list[int] | None = None
-    after: list[int] = Field(default_factory=list, description="Milestones it follows (finish-to-start)")
-    before: list[int] = Field(default_factory=list, description="Milestones that follow it (finish-to-start)")
-    demand: dict[str, int] = Field(
-        default_factory=dict, description="Units a day by resource id or name (answers use ids)"
-    )
+    pass
 
 
+@from_spec(scenario_changes.CapacityChange)
 class CapacityChange(Input):
-    resource: int | str = Field(description="A resource of the organisation, by id or name (answers use ids)")
-    capacity: int = Field(ge=0, description="Units available each working day")
+    pass
 
 
+@from_spec(scenario_changes.ScenarioChanges)
 class Changes(Input):
     milestones: list[MilestoneChange] = []
     add: list[AddedMilestone] = []
-    remove: list[int] = Field(
-        default_factory=list, description="Milestones to remove (with their sub-milestones)"
-    )
-    capacity: list[CapacityChange] = Field(
-        default_factory=list, description="The organisation's resources: adopting changes them for every goal"
-    )
-    deadline: date | None = None
-    start: date | None = None
+    capacity: list[CapacityChange] = Field(default_factory=list)
 
 
+@from_spec(scenario_changes.ScenarioChanges)
 class ChangesIn(Changes):
     """The changes a new scenario asks for, each list within a scenario's limits (``backcast.limits``).
 
@@ -147,16 +135,8 @@ class ChangesIn(Changes):
 
     milestones: list[MilestoneChange] = Field(default_factory=list, max_length=limits.SCENARIO_MILESTONES)
     add: list[AddedMilestone] = Field(default_factory=list, max_length=limits.SCENARIO_NEW_MILESTONES)
-    remove: list[int] = Field(
-        default_factory=list,
-        max_length=limits.SCENARIO_MILESTONES,
-        description="Milestones to remove (with their sub-milestones)",
-    )
-    capacity: list[CapacityChange] = Field(
-        default_factory=list,
-        max_length=limits.SCENARIO_CAPACITIES,
-        description="The organisation's resources: adopting changes them for every goal",
-    )
+    remove: list[int] = Field(default_factory=list, max_length=limits.SCENARIO_MILESTONES)
+    capacity: list[CapacityChange] = Field(default_factory=list, max_length=limits.SCENARIO_CAPACITIES)
 
 
 class ScenarioIn(Input):

@@ -10,6 +10,7 @@ service checks the values it is given (400).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Collection
 from typing import TypeVar, cast
 
@@ -31,10 +32,8 @@ def from_spec(
     """
 
     def derive(cls: type[S]) -> type[S]:
-        inherited = {name for base in cls.__bases__ for name in getattr(base, "model_fields", {})}
-        own = {
-            name: (info.annotation, info) for name, info in cls.model_fields.items() if name not in inherited
-        }
+        declared = inspect.get_annotations(cls)  # the class's own, not its bases'
+        own = {name: (info.annotation, info) for name, info in cls.model_fields.items() if name in declared}
         taken = spec_fields(spec, partial=partial, answer=answer, exclude=exclude)
         for name, (_, info) in own.items():
             if name in taken and info.description is None:

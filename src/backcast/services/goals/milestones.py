@@ -33,6 +33,35 @@ def whole_days(value: Any) -> int:
     return int(value)
 
 
+def milestone_title(value: Any) -> str:
+    return clean_title(value, "title", max_length(Milestone, "title"))
+
+
+def days(value: Any) -> int | None:
+    """A duration in working days, or None (not given)."""
+    return None if value is None else whole_days(value)
+
+
+def estimate_of(value: Any) -> list[int] | None:
+    """A three-point estimate [optimistic, likely, pessimistic] in working days, or None."""
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple) or len(value) != 3:
+        raise ValueError("must be three numbers: optimistic, likely, pessimistic")
+    o, m, p = (whole_days(v) for v in value)
+    if not o <= m <= p:
+        raise ValueError(f"must be ordered optimistic <= likely <= pessimistic, got {list(value)}")
+    return [o, m, p]
+
+
+def units_of(demand: dict[Any, Any]) -> dict[Any, int]:
+    """A demand's units per working day, each a whole number (its resources are the service's to find)."""
+    for name, units in demand.items():
+        if isinstance(units, bool) or not isinstance(units, int) or units < 0:
+            raise Inner(f"must be a whole number of units >= 0, got {units!r}", str(name))
+    return demand
+
+
 def link_of(entry: Any) -> Link:
     """An ``after`` entry as (milestone id, kind, lag): an id, or {id, lag, type}."""
     if isinstance(entry, dict):
@@ -71,27 +100,9 @@ class MilestoneFields(BaseModel):
     actual_start: date | None = None
     actual_finish: date | None = None
 
-    @field_validator("title", mode="plain")
-    @classmethod
-    def _title(cls, value: Any) -> str:
-        return clean_title(value, "title", max_length(Milestone, "title"))
-
-    @field_validator("duration", mode="plain")
-    @classmethod
-    def _duration(cls, value: Any) -> int | None:
-        return None if value is None else whole_days(value)
-
-    @field_validator("estimate", mode="plain")
-    @classmethod
-    def _estimate(cls, value: Any) -> list[int] | None:
-        if value is None:
-            return None
-        if not isinstance(value, list | tuple) or len(value) != 3:
-            raise ValueError("must be three numbers: optimistic, likely, pessimistic")
-        o, m, p = (whole_days(v) for v in value)
-        if not o <= m <= p:
-            raise ValueError(f"must be ordered optimistic <= likely <= pessimistic, got {list(value)}")
-        return [o, m, p]
+    _title = field_validator("title", mode="plain")(milestone_title)
+    _duration = field_validator("duration", mode="plain")(days)
+    _estimate = field_validator("estimate", mode="plain")(estimate_of)
 
     @field_validator("after", mode="plain")
     @classmethod
@@ -115,10 +126,7 @@ class MilestoneFields(BaseModel):
             return {}
         if not isinstance(value, dict):
             raise ValueError("must map resource names to units per working day")
-        for name, units in value.items():
-            if isinstance(units, bool) or not isinstance(units, int) or units < 0:
-                raise Inner(f"must be a whole number of units >= 0, got {units!r}", str(name))
-        return value
+        return units_of(value)
 
     @field_validator("owner", "parent", mode="plain")
     @classmethod

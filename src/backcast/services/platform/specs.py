@@ -41,8 +41,8 @@ class Inner(ValueError):
 
 def joined(place: str, part: str) -> str:
     """``place`` followed by ``part``: an index as ``[0]``, a name after a dot."""
-    if not place:
-        return part
+    if not place or not part:
+        return place or part
     return place + part if part.startswith("[") else f"{place}.{part}"
 
 

@@ -11,45 +11,253 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel, Field, field_validator, model_validator
+
 from backcast import limits
 from backcast.goals.models import Demand, Goal, Milestone, Resource
 from backcast.services.goals import milestones as milestone_services
-from backcast.services.goals.milestones import MilestoneFields
+from backcast.services.goals.milestones import MilestoneFields, days, estimate_of, milestone_title, units_of
 from backcast.services.goals.resources import capacity as clean_capacity
 from backcast.services.platform.errors import InvalidInput
-from backcast.services.platform.specs import given
+from backcast.services.platform.specs import Inner, a_date, given, joined, parse
 from backcast.services.reporting.plans import load_rows
 
-CHANGE_KEYS = ("milestones", "add", "remove", "capacity", "deadline", "start")
+
+def size(value: Any) -> int:
+    """How many entries a list of changes holds (0 for anything else: that fault is named later)."""
+    return len(value) if isinstance(value, list | tuple) else 0
 
 
-@contextmanager
-def placed(place: str) -> Iterator[None]:
-    """Name the place in the changes of a fault a reused validator reports by its own field."""
-    try:
-        yield
-    except InvalidInput as exc:
-        raise InvalidInput(exc.message, f"{place}.{exc.field}" if exc.field else place) from exc
+def oversize(raw: Mapping[str, Any]) -> Inner | None:
+    """What makes changes larger than a scenario may hold (``backcast.limits``), at its place
+    under ``changes``; None when they fit.
+
+    Counted on the lists as given, so checking, planning and adopting a scenario are bounded
+    whatever it holds: milestones changed, added and removed together, milestones added and their
+    links (adopting adds each through the milestone services, the costliest step), and capacities.
+    """
+    named = sum(size(raw.get(key)) for key in ("milestones", "add", "remove"))
+    if named > limits.SCENARIO_MILESTONES:
+        return Inner(
+            f"a scenario may change at most {limits.SCENARIO_MILESTONES:,} milestones (changed, added "
+            f"and removed together); this one changes {named:,}",
+            "",
+        )
+    added = raw.get("add")
+    new = size(added)
+    if new > limits.SCENARIO_NEW_MILESTONES:
+        return Inner(
+            f"a scenario may add at most {limits.SCENARIO_NEW_MILESTONES:,} milestones; this one adds {new:,}",
+            "add",
+        )
+    links = 0
+    for entry in added if isinstance(added, list | tuple) else []:
+        if isinstance(entry, Mapping):
+            links += size(entry.get("after")) + size(entry.get("before"))
+    if links > limits.SCENARIO_NEW_LINKS:
+        return Inner(
+            f"a scenario's new milestones may have at most {limits.SCENARIO_NEW_LINKS:,} links (after "
+            f"and before together); these have {links:,}",
+            "add",
+        )
+    capacities = size(raw.get("capacity"))
+    if capacities > limits.SCENARIO_CAPACITIES:
+        return Inner(
+            f"a scenario may change the capacity of at most {limits.SCENARIO_CAPACITIES:,} resources; "
+            f"this one changes {capacities:,}",
+            "capacity",
+        )
+    return None
 
 
-def entries(value: Any, place: str) -> list[Any]:
+def check_size(raw: Mapping[str, Any]) -> None:
+    """Refuse changes larger than a scenario may hold (:func:`oversize`), before any is checked."""
+    fault = oversize(raw)
+    if fault is not None:
+        raise InvalidInput(fault.message, joined("changes", fault.where))
+
+
+def check_goal_size(draft: Draft) -> None:
+    """Refuse changes that would take the goal past its milestones or dependencies limit."""
+    for what, count, limit in (
+        ("milestones", len(draft.milestones), limits.GOAL_MILESTONES),
+        ("dependencies", len(draft.links), limits.GOAL_DEPENDENCIES),
+    ):
+        if count > limit:
+            raise InvalidInput(
+                f"a goal may have at most {limit:,} {what}; with these changes it would have {count:,}",
+                "changes",
+            )
+
+
+def entries(value: Any) -> list[Any]:
+    """A list of changes as given: none for None, a list or a tuple as it is."""
     if value is None:
         return []
     if not isinstance(value, list | tuple):
-        raise InvalidInput("must be a list", place)
+        raise ValueError("must be a list")
     return list(value)
 
 
-def milestone_in(value: Any, rows: Mapping[int, Milestone], place: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value not in rows:
-        raise InvalidInput(f"no milestone {value!r} in this goal", place)
+def an_object(raw: Any, what: str) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"must be an object with {what}")
+    return dict(raw)
+
+
+def milestone_id(value: Any) -> int:
+    """A milestone named by its id; whether the goal has it is checked against its rows."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"no milestone {value!r} in this goal")
     return int(value)
+
+
+def milestone_ids(value: Any) -> list[int]:
+    ids = entries(value)
+    for n, ident in enumerate(ids):
+        try:
+            milestone_id(ident)
+        except ValueError as exc:
+            raise Inner(str(exc), f"[{n}]") from None
+    return ids
+
+
+class MilestoneChange(BaseModel):
+    """A new duration or estimate for one of the goal's milestones."""
+
+    id: int = Field(description="A milestone of the goal")
+    duration: int | None = Field(None, ge=0, description="Working days")
+    estimate: list[int] | None = Field(
+        None, description="[optimistic, likely, pessimistic] working days; null drops the estimate"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shape(cls, raw: Any) -> dict[str, Any]:
+        return {"id": None} | an_object(raw, "id, and duration or estimate")  # no id: no milestone
+
+    _id = field_validator("id", mode="plain")(milestone_id)
+    _duration = field_validator("duration", mode="plain")(days)
+    _estimate = field_validator("estimate", mode="plain")(estimate_of)
+
+    @model_validator(mode="after")
+    def _duration_or_estimate(self) -> MilestoneChange:
+        if self.duration is None and "estimate" not in self.model_fields_set:
+            raise Inner("give a duration or an estimate", "duration")
+        return self
+
+
+class AddedMilestone(BaseModel):
+    """A new milestone, finish-to-start after and before milestones of the goal."""
+
+    title: str
+    duration: int | None = Field(None, ge=0)
+    estimate: list[int] | None = None
+    after: list[int] = Field(default_factory=list, description="Milestones it follows (finish-to-start)")
+    before: list[int] = Field(default_factory=list, description="Milestones that follow it (finish-to-start)")
+    demand: dict[str, int] = Field(
+        default_factory=dict, description="Units a day by resource id or name (answers use ids)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shape(cls, raw: Any) -> dict[str, Any]:
+        entry = an_object(raw, "title, duration or estimate, after, before, demand")
+        if "title" not in entry:
+            raise Inner("must not be empty", "title")
+        if entry.get("duration") is None and entry.get("estimate") is None:
+            raise Inner("give a duration in working days or an estimate", "duration")
+        return entry
+
+    _title = field_validator("title", mode="plain")(milestone_title)
+    _duration = field_validator("duration", mode="plain")(days)
+    _estimate = field_validator("estimate", mode="plain")(estimate_of)
+    _links = field_validator("after", "before", mode="plain")(milestone_ids)
+
+    @field_validator("demand", mode="plain")
+    @classmethod
+    def _demand(cls, value: Any) -> dict[Any, int]:
+        if not value:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ValueError("must map resources to units per working day")
+        return units_of(dict(value))
+
+
+class CapacityChange(BaseModel):
+    """A new capacity for one of the organisation's resources."""
+
+    resource: int | str = Field(description="A resource of the organisation, by id or name (answers use ids)")
+    capacity: int = Field(ge=0, description="Units available each working day")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shape(cls, raw: Any) -> dict[str, Any]:
+        return {"resource": None, "capacity": None} | an_object(raw, "resource and capacity")
+
+    @field_validator("resource", mode="plain")
+    @classmethod
+    def _resource(cls, value: Any) -> Any:
+        return value  # found among the organisation's resources, by id or name (resource_in)
+
+    @field_validator("capacity", mode="plain")
+    @classmethod
+    def _capacity(cls, value: Any) -> int:
+        return clean_capacity(value)
+
+
+class ScenarioChanges(BaseModel):
+    """What a scenario changes, each entry checked by itself; :func:`clean_changes` checks them
+    against the goal's rows. Changes larger than a scenario may hold are refused first, whole."""
+
+    milestones: list[MilestoneChange] = []
+    add: list[AddedMilestone] = []
+    remove: list[int] = Field(
+        default_factory=list, description="Milestones to remove (with their sub-milestones)"
+    )
+    capacity: list[CapacityChange] = Field(
+        default_factory=list, description="The organisation's resources: adopting changes them for every goal"
+    )
+    deadline: date | None = None
+    start: date | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shape(cls, raw: Any) -> dict[str, Any]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, Mapping):
+            raise ValueError("must be an object of changes")
+        unknown = sorted(set(raw) - set(cls.model_fields))
+        if unknown:
+            raise ValueError(f"unknown change {unknown[0]!r}; use {', '.join(cls.model_fields)}")
+        fault = oversize(raw)
+        if fault is not None:
+            raise fault
+        return dict(raw)
+
+    _entries = field_validator("milestones", "add", "capacity", mode="before")(entries)
+    _remove = field_validator("remove", mode="plain")(milestone_ids)
+
+    @field_validator("deadline", "start", mode="plain")
+    @classmethod
+    def _date(cls, value: Any) -> date | None:
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ValueError("must be a date (YYYY-MM-DD)") from None
+        return a_date(value)
+
+
+def milestone_in(pk: int, rows: Mapping[int, Milestone], place: str) -> None:
+    if pk not in rows:
+        raise InvalidInput(f"no milestone {pk!r} in this goal", place)
 
 
 def resource_in(value: Any, resources: Mapping[int, Resource], place: str) -> Resource:
@@ -68,70 +276,6 @@ def resource_in(value: Any, resources: Mapping[int, Resource], place: str) -> Re
     return found
 
 
-def size(value: Any) -> int:
-    """How many entries a list of changes holds (0 for anything else: that fault is named later)."""
-    return len(value) if isinstance(value, list | tuple) else 0
-
-
-def check_size(raw: Mapping[str, Any]) -> None:
-    """Refuse changes larger than a scenario may hold (``backcast.limits``), before any is checked.
-
-    Counted on the lists as given, so checking, planning and adopting a scenario are bounded
-    whatever it holds: milestones changed, added and removed together, milestones added and their
-    links (adopting adds each through the milestone services, the costliest step), and capacities.
-    """
-    named = sum(size(raw.get(key)) for key in ("milestones", "add", "remove"))
-    if named > limits.SCENARIO_MILESTONES:
-        raise InvalidInput(
-            f"a scenario may change at most {limits.SCENARIO_MILESTONES:,} milestones (changed, added "
-            f"and removed together); this one changes {named:,}",
-            "changes",
-        )
-    added = raw.get("add")
-    new = size(added)
-    if new > limits.SCENARIO_NEW_MILESTONES:
-        raise InvalidInput(
-            f"a scenario may add at most {limits.SCENARIO_NEW_MILESTONES:,} milestones; this one adds {new:,}",
-            "changes.add",
-        )
-    links = 0
-    for entry in added if isinstance(added, list | tuple) else []:
-        if isinstance(entry, Mapping):
-            links += size(entry.get("after")) + size(entry.get("before"))
-    if links > limits.SCENARIO_NEW_LINKS:
-        raise InvalidInput(
-            f"a scenario's new milestones may have at most {limits.SCENARIO_NEW_LINKS:,} links (after "
-            f"and before together); these have {links:,}",
-            "changes.add",
-        )
-    capacities = size(raw.get("capacity"))
-    if capacities > limits.SCENARIO_CAPACITIES:
-        raise InvalidInput(
-            f"a scenario may change the capacity of at most {limits.SCENARIO_CAPACITIES:,} resources; "
-            f"this one changes {capacities:,}",
-            "changes.capacity",
-        )
-
-
-def check_goal_size(draft: Draft) -> None:
-    """Refuse changes that would take the goal past its milestones or dependencies limit."""
-    for what, count, limit in (
-        ("milestones", len(draft.milestones), limits.GOAL_MILESTONES),
-        ("dependencies", len(draft.links), limits.GOAL_DEPENDENCIES),
-    ):
-        if count > limit:
-            raise InvalidInput(
-                f"a goal may have at most {limit:,} {what}; with these changes it would have {count:,}",
-                "changes",
-            )
-
-
-def estimate_json(m: Milestone) -> list[int] | None:
-    if m.likely is None:
-        return None
-    return [int(m.optimistic or 0), int(m.likely), int(m.pessimistic or 0)]
-
-
 def clean_changes(goal: Goal, raw: Any) -> dict[str, Any]:
     """The changes of a scenario, checked against the goal as it is now, as plain JSON.
 
@@ -143,40 +287,31 @@ def clean_changes(goal: Goal, raw: Any) -> dict[str, Any]:
     name; stored by id). ``remove``: milestone ids (their sub-milestones go too). ``capacity``:
     ``[{resource, capacity}]`` (the organisation's resource: adopting changes it for every goal
     that uses it). ``deadline``, ``start``: dates. Faults name their place, such as
-    ``changes.milestones[0].duration``. Changes larger than a scenario may hold are refused
-    first, whole (:func:`check_size`).
+    ``changes.milestones[0].duration``: first those of an entry by itself (:class:`ScenarioChanges`),
+    then those against the goal's rows. Changes larger than a scenario may hold are refused
+    first, whole (:func:`oversize`).
     """
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, Mapping):
-        raise InvalidInput("must be an object of changes", "changes")
-    unknown = sorted(set(raw) - set(CHANGE_KEYS))
-    if unknown:
-        raise InvalidInput(f"unknown change {unknown[0]!r}; use {', '.join(CHANGE_KEYS)}", "changes")
-    check_size(raw)
+    changes = parse(ScenarioChanges, raw, place="changes")
     rows = {m.pk: m for m in Milestone.objects.filter(goal=goal)}
     resources = {r.pk: r for r in Resource.objects.filter(organization_id=goal.organization_id)}
     out: dict[str, Any] = {"milestones": [], "add": [], "remove": [], "capacity": []}
 
-    for k, value in enumerate(entries(raw.get("remove"), "changes.remove")):
-        pk = milestone_in(value, rows, f"changes.remove[{k}]")
+    for k, pk in enumerate(changes.remove):
+        milestone_in(pk, rows, f"changes.remove[{k}]")
         if pk in out["remove"]:
             raise InvalidInput(f"milestone {pk} is listed twice", f"changes.remove[{k}]")
         out["remove"].append(pk)
     removed = set(out["remove"])
 
     capacity: dict[int, int] = {}
-    for k, entry in enumerate(entries(raw.get("capacity"), "changes.capacity")):
+    for k, c in enumerate(changes.capacity):
         place = f"changes.capacity[{k}]"
-        if not isinstance(entry, Mapping):
-            raise InvalidInput("must be an object with resource and capacity", place)
-        resource = resource_in(entry.get("resource"), resources, f"{place}.resource")
+        resource = resource_in(c.resource, resources, f"{place}.resource")
         if resource.pk in capacity:
             raise InvalidInput(f"{resource.name} is listed twice", f"{place}.resource")
-        with placed(place):
-            capacity[resource.pk] = clean_capacity(entry.get("capacity"))
+        capacity[resource.pk] = c.capacity
         others = (
-            Demand.objects.filter(resource=resource, units__gt=capacity[resource.pk])
+            Demand.objects.filter(resource=resource, units__gt=c.capacity)
             .exclude(milestone_id__in=removed)
             .select_related("milestone__goal")
             .first()
@@ -187,81 +322,49 @@ def clean_changes(goal: Goal, raw: Any) -> dict[str, Any]:
                 f"{resource.name} a day",
                 f"{place}.capacity",
             )
-        out["capacity"].append({"resource": resource.pk, "capacity": capacity[resource.pk]})
+        out["capacity"].append({"resource": resource.pk, "capacity": c.capacity})
 
     changed: set[int] = set()
-    for k, entry in enumerate(entries(raw.get("milestones"), "changes.milestones")):
-        place = f"changes.milestones[{k}]"
-        if not isinstance(entry, Mapping):
-            raise InvalidInput("must be an object with id, and duration or estimate", place)
-        pk = milestone_in(entry.get("id"), rows, f"{place}.id")
-        if pk in removed or pk in changed:
-            what = "is removed too: change it or remove it" if pk in removed else "is changed twice"
-            raise InvalidInput(f"milestone {pk} {what}", f"{place}.id")
-        fields = {key: entry[key] for key in ("duration", "estimate") if key in entry}
-        if fields.get("duration", 0) is None:
-            del fields["duration"]
-        if not fields:
-            raise InvalidInput("give a duration or an estimate", f"{place}.duration")
-        scratch = copy.copy(rows[pk])
-        scratch.goal = goal
-        with placed(place):
-            milestone_services.apply_milestone_fields(scratch, given(MilestoneFields, fields))
-        override: dict[str, Any] = {"id": pk}
-        if "duration" in fields:
-            override["duration"] = scratch.duration
-        if "estimate" in fields:
-            override["estimate"] = estimate_json(scratch)
+    for k, o in enumerate(changes.milestones):
+        place = f"changes.milestones[{k}].id"
+        milestone_in(o.id, rows, place)
+        if o.id in removed or o.id in changed:
+            what = "is removed too: change it or remove it" if o.id in removed else "is changed twice"
+            raise InvalidInput(f"milestone {o.id} {what}", place)
+        override: dict[str, Any] = {"id": o.id}
+        if o.duration is not None:
+            override["duration"] = o.duration
+        if "estimate" in o.model_fields_set:
+            override["estimate"] = o.estimate
         out["milestones"].append(override)
-        changed.add(pk)
+        changed.add(o.id)
 
-    for k, entry in enumerate(entries(raw.get("add"), "changes.add")):
-        out["add"].append(
-            clean_addition(goal, entry, f"changes.add[{k}]", rows, removed, resources, capacity)
-        )
+    for k, a in enumerate(changes.add):
+        out["add"].append(addition(a, f"changes.add[{k}]", rows, removed, resources, capacity))
 
     for key in ("deadline", "start"):
-        value = raw.get(key)
-        if isinstance(value, str):
-            try:
-                value = date.fromisoformat(value)
-            except ValueError:
-                raise InvalidInput("must be a date (YYYY-MM-DD)", f"changes.{key}") from None
-        if value is not None and not isinstance(value, date):
-            raise InvalidInput("must be a date (YYYY-MM-DD)", f"changes.{key}")
+        value = getattr(changes, key)
         out[key] = value.isoformat() if value is not None else None
-    deadline = date.fromisoformat(out["deadline"]) if out["deadline"] else goal.deadline
-    start = date.fromisoformat(out["start"]) if out["start"] else goal.start
+    deadline = changes.deadline or goal.deadline
+    start = changes.start or goal.start
     if start is not None and deadline < start:
         raise InvalidInput(f"{deadline} is before the start {start}", "changes.deadline")
     return out
 
 
-def clean_addition(
-    goal: Goal,
-    entry: Any,
+def addition(
+    a: AddedMilestone,
     place: str,
     rows: Mapping[int, Milestone],
     removed: set[int],
     resources: Mapping[int, Resource],
     capacity: Mapping[int, int],
 ) -> dict[str, Any]:
-    """One new milestone of a scenario, checked (see :func:`clean_changes`)."""
-    if not isinstance(entry, Mapping):
-        raise InvalidInput("must be an object with title, duration or estimate, after, before, demand", place)
-    if "title" not in entry:
-        raise InvalidInput("must not be empty", f"{place}.title")
-    if entry.get("duration") is None and entry.get("estimate") is None:
-        raise InvalidInput("give a duration in working days or an estimate", f"{place}.duration")
-    scratch = Milestone(goal=goal)
-    with placed(place):
-        fields = {key: entry[key] for key in ("title", "duration", "estimate") if key in entry}
-        milestone_services.apply_milestone_fields(scratch, given(MilestoneFields, fields))
-    links: dict[str, list[int]] = {}
-    for side in ("after", "before"):
-        links[side] = []
-        for n, value in enumerate(entries(entry.get(side), f"{place}.{side}")):
-            pk = milestone_in(value, rows, f"{place}.{side}[{n}]")
+    """One new milestone of a scenario, checked against the goal's rows (see :func:`clean_changes`)."""
+    links: dict[str, list[int]] = {"after": [], "before": []}
+    for side, ids in (("after", a.after), ("before", a.before)):
+        for n, pk in enumerate(ids):
+            milestone_in(pk, rows, f"{place}.{side}[{n}]")
             if pk in removed:
                 raise InvalidInput(f"milestone {pk} is removed in this scenario", f"{place}.{side}[{n}]")
             if pk not in links[side]:
@@ -269,24 +372,20 @@ def clean_addition(
     both = set(links["after"]) & set(links["before"])
     if both:
         raise InvalidInput(f"milestone {min(both)} cannot come both before and after it", f"{place}.before")
-    demand = entry.get("demand") or {}
-    if not isinstance(demand, Mapping):
-        raise InvalidInput("must map resources to units per working day", f"{place}.demand")
     units_by_id: dict[str, int] = {}
-    for name, units in demand.items():
+    for name, units in a.demand.items():
         where = f"{place}.demand.{name}"
         resource = resource_in(name, resources, where)
-        if isinstance(units, bool) or not isinstance(units, int) or units < 0:
-            raise InvalidInput(f"must be a whole number of units >= 0, got {units!r}", where)
         limit = capacity.get(resource.pk, resource.capacity)
         if units > limit:
             raise InvalidInput(f"{units} units is above {resource.name}'s capacity of {limit}", where)
         if units:
             units_by_id[str(resource.pk)] = units
+    likely = a.estimate[1] if a.estimate else 0  # one of them is given (AddedMilestone)
     return {
-        "title": scratch.title,
-        "duration": scratch.duration,
-        "estimate": estimate_json(scratch),
+        "title": a.title,
+        "duration": a.duration if a.duration is not None else likely,
+        "estimate": a.estimate,
         "after": links["after"],
         "before": links["before"],
         "demand": units_by_id,
