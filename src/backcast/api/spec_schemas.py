@@ -3,9 +3,8 @@
 A request body takes the spec's fields as they are declared (types, constraints, defaults,
 descriptions), a PATCH each of them optional, an answer each of them required; a field the schema
 declares itself stands in the spec's place (the same value in another JSON shape, or as stored),
-with the spec's description unless it has its own.
-The spec's checks are not carried over: a body that does not parse answers 422 here, and the
-service checks the values it is given (400).
+with the spec's description unless it has its own. The spec's checks are not carried over: a
+body that does not parse answers 422 here, and the service checks the values it is given (400).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What a use case takes, declared once as a pydantic model (a spec), and its faults as InvalidInput.
 
 A spec names the fields a service takes with their types, defaults and descriptions (the API's
-request bodies are made of them: ``backcast.api.inputs.body``) and checks each field by itself
+schemas are made of them: ``backcast.api.spec_schemas.from_spec``) and checks each field by itself
 with plain validators that speak the service's words ("must be a date (YYYY-MM-DD)"), so that a
 page, the API, the command line and an import are all answered alike. :func:`parse` checks a
 mapping against a spec and turns its first fault into :class:`InvalidInput` at the place it names
@@ -10,7 +10,8 @@ the rows of the database (membership, links that would close a cycle, limits), t
 after it.
 
 A validator names a place inside its field by raising :class:`Inner`; any other ``ValueError``
-is a fault of the field itself.
+(an :class:`InvalidInput` of a service's check reused as a validator too) is a fault of the field
+itself.
 """
 
 from __future__ import annotations
